@@ -1,0 +1,46 @@
+import Foundation
+import Testing
+import SealpostVectors
+
+/// Every committed vector file verifies, through the same verifier `sealpost-vectors` uses.
+@Suite("Committed vectors")
+struct VectorFilesTests {
+    static let files: [URL] = (try? VectorVerifier.vectorFiles(at: RepositoryPaths.vectors)) ?? []
+
+    /// The published sources the foundation must cover, each in its own file.
+    static let requiredFiles = [
+        "primitives/rfc7748-x25519.json",
+        "primitives/rfc8032-ed25519.json",
+        "primitives/rfc8439-chacha20poly1305.json",
+        "primitives/xchacha20poly1305-draft.json",
+        "primitives/rfc5869-hkdf-sha256.json",
+        "primitives/rfc4231-hmac-sha256.json",
+        "primitives/mlkem-decaps.json",
+    ]
+
+    @Test(arguments: requiredFiles)
+    func requiredFileIsPresent(path: String) {
+        #expect(FileManager.default.fileExists(atPath: RepositoryPaths.vectors.appendingPathComponent(path).path))
+    }
+
+    @Test(arguments: files)
+    func fileVerifies(url: URL) {
+        let report = VectorVerifier.verifyFile(at: url)
+        #expect(report.formatError == nil, "\(url.lastPathComponent): \(report.formatError ?? "")")
+        for failure in report.failures {
+            Issue.record("\(url.lastPathComponent) tcId \(failure.id): \(failure.reason)")
+        }
+        #expect(report.skipped.isEmpty)
+        #expect(!report.passed.isEmpty, "\(url.lastPathComponent) ran no test")
+    }
+
+    /// Each file has negative vectors, and each negative vector names its error.
+    @Test(arguments: files)
+    func fileHasNegativeVectors(url: URL) throws {
+        let file = try VectorFile(data: Data(contentsOf: url))
+        let invalid = file.tests.filter { $0.test.result == .invalid }
+        // SHA-2 digests have no "invalid" input; every other primitive must show its rejections.
+        if file.groups.allSatisfy({ $0.type == "sha256" || $0.type == "sha512" }) { return }
+        #expect(!invalid.isEmpty, "\(url.lastPathComponent) has no negative vector")
+    }
+}
