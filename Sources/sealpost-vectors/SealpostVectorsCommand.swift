@@ -63,6 +63,12 @@ extension SealpostVectorsCommand {
 
 /// Prints reports as the CLI's output: one line per file, failures, and the closing count.
 enum Report {
+    /// The path relative to the working directory when it lies below it.
+    static func displayPath(_ path: String) -> String {
+        let base = FileManager.default.currentDirectoryPath + "/"
+        return path.hasPrefix(base) ? String(path.dropFirst(base.count)) : path
+    }
+
     static func print(_ reports: [FileReport], verbose: Bool) throws {
         var passed = 0
         var failed = 0
@@ -70,7 +76,7 @@ enum Report {
         for report in reports {
             if let formatError = report.formatError {
                 failed += 1
-                Swift.print("FAIL \(report.path): \(formatError)")
+                Swift.print("FAIL \(displayPath(report.path)): \(formatError)")
                 continue
             }
             passed += report.passed.count
@@ -78,7 +84,7 @@ enum Report {
             skipped += report.skipped.count
             let status = report.succeeded ? "ok  " : "FAIL"
             let extra = report.skipped.isEmpty ? "" : ", \(report.skipped.count) skipped"
-            Swift.print("\(status) \(report.path) (\(report.algorithm ?? "?")): \(report.passed.count) passed, \(report.failures.count) failed\(extra)")
+            Swift.print("\(status) \(displayPath(report.path)) (\(report.algorithm ?? "?")): \(report.passed.count) passed, \(report.failures.count) failed\(extra)")
             let shown = verbose ? report.failures : Array(report.failures.prefix(5))
             for failure in shown {
                 Swift.print("     tcId \(failure.id): \(failure.reason)")

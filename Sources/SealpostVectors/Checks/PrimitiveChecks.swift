@@ -50,7 +50,7 @@ enum PrimitiveChecks {
                 u = k.withUnsafeBytes { Array($0) }
                 k = result.secretBytes
             }
-            try expectEqual(k, try test.fields.hex("result"), "result")
+            try expectEqual(k, try test.fields.hex("output"), "output")
         }
     }
 
