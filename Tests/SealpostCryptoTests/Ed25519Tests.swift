@@ -93,3 +93,16 @@ struct Ed25519Tests {
         #expect(error?.code == .invalidPublicKey)
     }
 }
+
+extension Ed25519Tests {
+    /// libsodium rejects small-order public keys outright: no signature verifies under them.
+    @Test func smallOrderPublicKeysVerifyNothing() throws {
+        let identity = try Ed25519.PublicKey(rawRepresentation: [1] + [UInt8](repeating: 0, count: 31))
+        // With A the identity, R = [S]B for any S satisfies the cofactorless equation; libsodium
+        // must still refuse because A has small order.
+        let signer = Ed25519.PrivateKey.generate()
+        let signature = signer.rawSignature(for: [])
+        #expect(!identity.isValidRawSignature(signature, for: []))
+        #expect(!identity.isValidRawSignature(try Ed25519.Signature(rawRepresentation: [UInt8](repeating: 0, count: 64)), for: []))
+    }
+}

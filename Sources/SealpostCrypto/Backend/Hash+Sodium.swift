@@ -58,34 +58,51 @@ enum HMACBackend {
 
     /// HKDF-Expand (RFC 5869 §2.3) into a secret of `count` bytes. `count` is already checked.
     static func hkdfExpand(_ prk: SecretBytes, _ info: [UInt8], count: Int) -> SecretBytes {
+        prk.withUnsafeBytes { hkdfExpand(prk: $0, info, count: count) }
+    }
+
+    /// HKDF (RFC 5869 §2): the PRK lives only in a stack buffer that is wiped before returning,
+    /// so a derivation allocates nothing but its output.
+    static func hkdf(_ ikm: SecretBytes, salt: [UInt8], info: [UInt8], count: Int) -> SecretBytes {
+        Sodium.ensureReady()
+        return withUnsafeTemporaryAllocation(byteCount: HMACSHA256.byteCount, alignment: 16) { prk in
+            var state = crypto_auth_hmacsha256_state()
+            salt.withCBytes { saltBytes, saltCount in _ = crypto_auth_hmacsha256_init(&state, saltBytes, saltCount) }
+            ikm.withUnsafeBytes { _ = crypto_auth_hmacsha256_update(&state, $0.cBytes, UInt64($0.count)) }
+            _ = crypto_auth_hmacsha256_final(&state, prk.cMutableBytes)
+            withUnsafeMutableBytes(of: &state) { wipe($0) }
+            defer { wipe(prk) }
+            return hkdfExpand(prk: UnsafeRawBufferPointer(prk), info, count: count)
+        }
+    }
+
+    private static func hkdfExpand(prk: UnsafeRawBufferPointer, _ info: [UInt8], count: Int) -> SecretBytes {
         Sodium.ensureReady()
         return SecretBytes(count: count) { out in
             // Key the HMAC once; each block starts from a copy of the keyed state.
             var keyed = crypto_auth_hmacsha256_state()
-            prk.withUnsafeBytes { keyBytes in
-                _ = crypto_auth_hmacsha256_init(&keyed, keyBytes.cBytes, keyBytes.count)
-            }
-            var block = [UInt8](repeating: 0, count: HMACSHA256.byteCount)
-            var produced = 0
-            var counter: UInt8 = 1
-            while produced < count {
-                var state = keyed
-                if counter > 1 {
-                    _ = crypto_auth_hmacsha256_update(&state, block, UInt64(block.count))
-                }
-                info.withCBytes { _ = crypto_auth_hmacsha256_update(&state, $0, UInt64($1)) }
-                _ = crypto_auth_hmacsha256_update(&state, &counter, 1)
-                _ = crypto_auth_hmacsha256_final(&state, &block)
-                withUnsafeMutableBytes(of: &state) { wipe($0) }
-                let take = min(HMACSHA256.byteCount, count - produced)
-                block.withUnsafeBytes { source in
+            _ = crypto_auth_hmacsha256_init(&keyed, prk.cBytes, prk.count)
+            withUnsafeTemporaryAllocation(byteCount: HMACSHA256.byteCount, alignment: 16) { block in
+                let blockBytes = block.cMutableBytes
+                var produced = 0
+                var counter: UInt8 = 1
+                while produced < count {
+                    var state = keyed
+                    if counter > 1 {
+                        _ = crypto_auth_hmacsha256_update(&state, blockBytes, UInt64(HMACSHA256.byteCount))
+                    }
+                    info.withCBytes { _ = crypto_auth_hmacsha256_update(&state, $0, UInt64($1)) }
+                    _ = crypto_auth_hmacsha256_update(&state, &counter, 1)
+                    _ = crypto_auth_hmacsha256_final(&state, blockBytes)
+                    withUnsafeMutableBytes(of: &state) { wipe($0) }
+                    let take = min(HMACSHA256.byteCount, count - produced)
                     UnsafeMutableRawBufferPointer(rebasing: out[produced..<(produced + take)])
-                        .copyMemory(from: UnsafeRawBufferPointer(rebasing: source[0..<take]))
+                        .copyMemory(from: UnsafeRawBufferPointer(start: blockBytes, count: take))
+                    produced += take
+                    counter &+= 1
                 }
-                produced += take
-                counter &+= 1
+                wipe(block)
             }
-            wipe(&block)
             withUnsafeMutableBytes(of: &keyed) { wipe($0) }
         }
     }

@@ -38,8 +38,7 @@ public enum HKDFSHA256 {
         inputKeyMaterial: SecretBytes, salt: [UInt8], info: [UInt8], outputByteCount: Int
     ) throws -> SecretBytes {
         try checkOutputLength(outputByteCount)
-        let prk = extract(salt: salt, inputKeyMaterial: inputKeyMaterial)
-        return HMACBackend.hkdfExpand(prk, info, count: outputByteCount)
+        return HMACBackend.hkdf(inputKeyMaterial, salt: salt, info: info, count: outputByteCount)
     }
 
     private static func checkOutputLength(_ count: Int) throws {

@@ -46,9 +46,12 @@ public enum MLKEM1024: MLKEMVariant {
 }
 
 /// An ML-KEM encapsulation key. Not secret.
+///
+/// The key is parsed once, when it is created, and the parsed form is kept for encapsulation.
 public struct MLKEMPublicKey<Variant: MLKEMVariant>: Sendable, Hashable {
     /// The FIPS 203 encoding of the encapsulation key.
     public let rawRepresentation: [UInt8]
+    let parsed: MLKEMBackend.ParsedPublicKey
 
     /// Parses an encapsulation key.
     /// - Throws: ``CryptoError/Code/invalidLength`` for a wrong length;
@@ -59,18 +62,24 @@ public struct MLKEMPublicKey<Variant: MLKEMVariant>: Sendable, Hashable {
         guard rawRepresentation.count == set.publicKeyByteCount else {
             throw CryptoError.invalidLength("\(set.rawValue) public key", expected: set.publicKeyByteCount, got: rawRepresentation.count)
         }
-        try MLKEMBackend.validatePublicKey(rawRepresentation, set)
+        self.parsed = try MLKEMBackend.parsePublicKey(rawRepresentation, set)
         self.rawRepresentation = rawRepresentation
     }
 
-    init(trusted rawRepresentation: [UInt8]) {
+    init(derived rawRepresentation: [UInt8], parsed: MLKEMBackend.ParsedPublicKey) {
         self.rawRepresentation = rawRepresentation
+        self.parsed = parsed
     }
+
+    /// Keys are equal when their encodings are.
+    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.rawRepresentation == rhs.rawRepresentation }
+    /// Hashes the encoding.
+    public func hash(into hasher: inout Hasher) { hasher.combine(rawRepresentation) }
 
     /// Encapsulates a fresh shared secret to this key (randomness drawn inside swift-crypto).
     /// - Returns: The 32-byte shared secret and the ciphertext to send.
     public func encapsulate() -> (sharedSecret: SharedSecret, ciphertext: [UInt8]) {
-        let (secret, ciphertext) = MLKEMBackend.encapsulate(rawRepresentation, Variant.parameterSet)
+        let (secret, ciphertext) = MLKEMBackend.encapsulate(parsed)
         return (SharedSecret(bytes: secret), ciphertext)
     }
 }
@@ -103,7 +112,8 @@ public struct MLKEMPrivateKey<Variant: MLKEMVariant>: Sendable, CustomStringConv
 
     private init(validatedSeed seed: SecretBytes) {
         self.seedBytes = seed
-        self.publicKey = MLKEMPublicKey(trusted: MLKEMBackend.publicKey(seed: seed, Variant.parameterSet))
+        let (raw, parsed) = MLKEMBackend.publicKey(seed: seed, Variant.parameterSet)
+        self.publicKey = MLKEMPublicKey(derived: raw, parsed: parsed)
     }
 
     /// The 64-byte seed, for storage in an encrypted vault.
