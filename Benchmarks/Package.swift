@@ -1,0 +1,41 @@
+// swift-tools-version: 6.1
+// Sealpost's benchmarks: a package of its own so that CI never builds them.
+// Run from this folder: `swift package benchmark` (release mode), and `./callgrind.sh` for
+// instruction counts.
+import PackageDescription
+
+let package = Package(
+    name: "SealpostBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "Sealpost", path: ".."),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        // libsodium again, under another module name, for the direct-call baselines.
+        .systemLibrary(name: "CSodiumDirect", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+        // Each measured operation twice: through SealpostCrypto, and as the direct C (or
+        // swift-crypto) call it wraps. Shared by the benchmark and the callgrind driver.
+        .target(
+            name: "PrimitiveWorkloads",
+            dependencies: [
+                "CSodiumDirect",
+                .product(name: "SealpostCrypto", package: "Sealpost"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .executableTarget(
+            name: "PrimitiveBenchmarks",
+            dependencies: [
+                "PrimitiveWorkloads",
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/PrimitiveBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // `primitive-loop NAME ITERATIONS`: runs one workload in a loop, for callgrind.
+        .executableTarget(name: "primitive-loop", dependencies: ["PrimitiveWorkloads"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

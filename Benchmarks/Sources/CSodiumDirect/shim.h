@@ -1,0 +1,4 @@
+#ifndef SEALPOST_CSODIUM_SHIM_H
+#define SEALPOST_CSODIUM_SHIM_H
+#include <sodium.h>
+#endif
