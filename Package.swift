@@ -3,9 +3,12 @@ import PackageDescription
 
 let package = Package(
     name: "Sealpost",
-    platforms: [.macOS(.v15)],
+    // On Apple platforms swift-crypto re-exports CryptoKit, whose ML-KEM needs macOS 26.
+    platforms: [.macOS("26.0")],
     products: [
         .library(name: "SealpostCrypto", targets: ["SealpostCrypto"]),
+        .library(name: "SealpostWire", targets: ["SealpostWire"]),
+        .library(name: "SealpostProtocol", targets: ["SealpostProtocol"]),
         .library(name: "SealpostVectors", targets: ["SealpostVectors"]),
         .executable(name: "sealpost-vectors", targets: ["sealpost-vectors"]),
     ],
@@ -28,10 +31,22 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // Wire formats only: identifiers, key encodings, certificates, device lists, prekey
+        // bundles and handshake headers, with strict parsers and signature checks. The relay
+        // can parse and check these without being able to import session code.
+        .target(
+            name: "SealpostWire",
+            dependencies: ["SealpostCrypto"]
+        ),
+        // The session layer: trust, safety numbers, prekey lifecycle, the PQXDH handshake.
+        .target(
+            name: "SealpostProtocol",
+            dependencies: ["SealpostWire", "SealpostCrypto"]
+        ),
         // The vector file format, its loader and its checkers, shared by the tests and the CLI.
         .target(
             name: "SealpostVectors",
-            dependencies: ["SealpostCrypto"]
+            dependencies: ["SealpostProtocol", "SealpostWire", "SealpostCrypto"]
         ),
         .executableTarget(
             name: "sealpost-vectors",
@@ -43,6 +58,14 @@ let package = Package(
         .testTarget(
             name: "SealpostCryptoTests",
             dependencies: ["SealpostCrypto"]
+        ),
+        .testTarget(
+            name: "SealpostWireTests",
+            dependencies: ["SealpostWire", "SealpostCrypto"]
+        ),
+        .testTarget(
+            name: "SealpostProtocolTests",
+            dependencies: ["SealpostProtocol", "SealpostWire", "SealpostCrypto"]
         ),
         .testTarget(
             name: "SealpostVectorsTests",

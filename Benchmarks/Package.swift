@@ -6,7 +6,7 @@ import PackageDescription
 
 let package = Package(
     name: "SealpostBenchmarks",
-    platforms: [.macOS(.v15)],
+    platforms: [.macOS("26.0")],
     dependencies: [
         .package(name: "Sealpost", path: ".."),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),

@@ -68,3 +68,16 @@ struct AEADTests {
         #expect(XChaCha20Poly1305.Nonce.random() != XChaCha20Poly1305.Nonce.random())
     }
 }
+
+extension AEADTests {
+    @Test func secretsRoundTripWithoutPublicCopies() throws {
+        let key = AEADKey.generate()
+        let stored = SecretBytes.random(count: 64)
+        let nonce = XChaCha20Poly1305.Nonce.random()
+        let sealed = XChaCha20Poly1305.seal(secret: stored, using: key, nonce: nonce, authenticating: [1])
+        #expect(try XChaCha20Poly1305.openSecret(sealed, using: key, nonce: nonce, authenticating: [1]).constantTimeEquals(stored))
+        #expect(throws: CryptoError.authenticationFailed) { try XChaCha20Poly1305.openSecret(sealed, using: key, nonce: nonce) }
+        let empty = ChaCha20Poly1305.seal(secret: SecretBytes(copying: []), using: key, nonce: try .init(rawRepresentation: [UInt8](repeating: 1, count: 12)))
+        #expect(try ChaCha20Poly1305.openSecret(empty, using: key, nonce: .init(rawRepresentation: [UInt8](repeating: 1, count: 12))).count == 0)
+    }
+}

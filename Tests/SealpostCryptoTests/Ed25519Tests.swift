@@ -1,5 +1,5 @@
 import Testing
-@_spi(RawSignatures) import SealpostCrypto
+import SealpostCrypto
 
 @Suite("Ed25519 and signature domains")
 struct Ed25519Tests {

@@ -41,4 +41,21 @@ public enum ChaCha20Poly1305 {
     ) throws -> [UInt8] {
         try AEADBackend.open(.chacha20Poly1305IETF, sealed, key.secret, nonce.rawRepresentation, associatedData)
     }
+
+    /// Encrypts secret bytes (a key being stored) without copying them into a public array.
+    /// - Returns: `ciphertext ‖ tag`.
+    public static func seal(
+        secret plaintext: SecretBytes, using key: AEADKey, nonce: Nonce, authenticating associatedData: [UInt8] = []
+    ) -> [UInt8] {
+        AEADBackend.seal(.chacha20Poly1305IETF, plaintext, key.secret, nonce.rawRepresentation, associatedData)
+    }
+
+    /// Verifies and decrypts `ciphertext ‖ tag` straight into ``SecretBytes``, for secrets read
+    /// back from storage.
+    /// - Throws: ``CryptoError/Code/authenticationFailed``, as ``open(_:using:nonce:authenticating:)``.
+    public static func openSecret(
+        _ sealed: [UInt8], using key: AEADKey, nonce: Nonce, authenticating associatedData: [UInt8] = []
+    ) throws -> SecretBytes {
+        try AEADBackend.openSecret(.chacha20Poly1305IETF, sealed, key.secret, nonce.rawRepresentation, associatedData)
+    }
 }

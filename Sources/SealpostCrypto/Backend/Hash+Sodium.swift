@@ -28,7 +28,7 @@ enum HMACBackend {
         key.withUnsafeBytes { keyBytes in
             mac(key: keyBytes) { state in
                 for part in parts {
-                    part.withCBytes { _ = crypto_auth_hmacsha256_update(&state, $0, UInt64($1)) }
+                    part.withCBytes { checked(crypto_auth_hmacsha256_update(&state, $0, UInt64($1))) }
                 }
             }
         }
@@ -37,7 +37,7 @@ enum HMACBackend {
     /// HMAC-SHA-256 of `message` under `key`, both raw buffers (either may be secret).
     static func mac(key: UnsafeRawBufferPointer, message: UnsafeRawBufferPointer) -> SecretBytes {
         mac(key: key) { state in
-            _ = crypto_auth_hmacsha256_update(&state, message.cBytes, UInt64(message.count))
+            checked(crypto_auth_hmacsha256_update(&state, message.cBytes, UInt64(message.count)))
         }
     }
 
@@ -48,9 +48,9 @@ enum HMACBackend {
         Sodium.ensureReady()
         return SecretBytes(count: HMACSHA256.byteCount) { out in
             var state = crypto_auth_hmacsha256_state()
-            _ = crypto_auth_hmacsha256_init(&state, key.cBytes, key.count)
+            checked(crypto_auth_hmacsha256_init(&state, key.cBytes, key.count))
             absorb(&state)
-            _ = crypto_auth_hmacsha256_final(&state, out.baseAddress!.assumingMemoryBound(to: UInt8.self))
+            checked(crypto_auth_hmacsha256_final(&state, out.baseAddress!.assumingMemoryBound(to: UInt8.self)))
             // The state holds the keyed inner and outer hash contexts: wipe it.
             withUnsafeMutableBytes(of: &state) { wipe($0) }
         }
@@ -65,13 +65,13 @@ enum HMACBackend {
     /// so a derivation allocates nothing but its output.
     static func hkdf(_ ikm: SecretBytes, salt: [UInt8], info: [UInt8], count: Int) -> SecretBytes {
         Sodium.ensureReady()
-        return withUnsafeTemporaryAllocation(byteCount: HMACSHA256.byteCount, alignment: 16) { prk in
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: HMACSHA256.byteCount) { prk in
             var state = crypto_auth_hmacsha256_state()
-            salt.withCBytes { saltBytes, saltCount in _ = crypto_auth_hmacsha256_init(&state, saltBytes, saltCount) }
-            ikm.withUnsafeBytes { _ = crypto_auth_hmacsha256_update(&state, $0.cBytes, UInt64($0.count)) }
-            _ = crypto_auth_hmacsha256_final(&state, prk.cMutableBytes)
+            salt.withCBytes { saltBytes, saltCount in checked(crypto_auth_hmacsha256_init(&state, saltBytes, saltCount)) }
+            ikm.withUnsafeBytes { checked(crypto_auth_hmacsha256_update(&state, $0.cBytes, UInt64($0.count))) }
+            checked(crypto_auth_hmacsha256_final(&state, prk.baseAddress!))
             withUnsafeMutableBytes(of: &state) { wipe($0) }
-            defer { wipe(prk) }
+            defer { wipe(UnsafeMutableRawBufferPointer(prk)) }
             return hkdfExpand(prk: UnsafeRawBufferPointer(prk), info, count: count)
         }
     }
@@ -81,19 +81,19 @@ enum HMACBackend {
         return SecretBytes(count: count) { out in
             // Key the HMAC once; each block starts from a copy of the keyed state.
             var keyed = crypto_auth_hmacsha256_state()
-            _ = crypto_auth_hmacsha256_init(&keyed, prk.cBytes, prk.count)
-            withUnsafeTemporaryAllocation(byteCount: HMACSHA256.byteCount, alignment: 16) { block in
-                let blockBytes = block.cMutableBytes
+            checked(crypto_auth_hmacsha256_init(&keyed, prk.cBytes, prk.count))
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: HMACSHA256.byteCount) { block in
+                let blockBytes = block.baseAddress!
                 var produced = 0
                 var counter: UInt8 = 1
                 while produced < count {
                     var state = keyed
                     if counter > 1 {
-                        _ = crypto_auth_hmacsha256_update(&state, blockBytes, UInt64(HMACSHA256.byteCount))
+                        checked(crypto_auth_hmacsha256_update(&state, blockBytes, UInt64(HMACSHA256.byteCount)))
                     }
-                    info.withCBytes { _ = crypto_auth_hmacsha256_update(&state, $0, UInt64($1)) }
-                    _ = crypto_auth_hmacsha256_update(&state, &counter, 1)
-                    _ = crypto_auth_hmacsha256_final(&state, blockBytes)
+                    info.withCBytes { checked(crypto_auth_hmacsha256_update(&state, $0, UInt64($1))) }
+                    checked(crypto_auth_hmacsha256_update(&state, &counter, 1))
+                    checked(crypto_auth_hmacsha256_final(&state, blockBytes))
                     withUnsafeMutableBytes(of: &state) { wipe($0) }
                     let take = min(HMACSHA256.byteCount, count - produced)
                     UnsafeMutableRawBufferPointer(rebasing: out[produced..<(produced + take)])
@@ -101,9 +101,16 @@ enum HMACBackend {
                     produced += take
                     counter &+= 1
                 }
-                wipe(block)
+                wipe(UnsafeMutableRawBufferPointer(block))
             }
             withUnsafeMutableBytes(of: &keyed) { wipe($0) }
         }
     }
+}
+
+/// Checks a libsodium HMAC return code. libsodium 1.0.18's HMAC-SHA-256 functions always return 0;
+/// anything else would mean a broken library, not bad input.
+@inline(__always)
+private func checked(_ rc: Int32) {
+    precondition(rc == 0, "libsodium HMAC-SHA-256 call failed")
 }

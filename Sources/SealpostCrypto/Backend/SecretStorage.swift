@@ -75,12 +75,13 @@ func wipe(_ array: inout [UInt8]) {
     array.withUnsafeMutableBytes { wipe($0) }
 }
 
-/// A pointer to one zero byte, handed to C functions whose pointer parameters are non-null even
-/// when the length is zero (libsodium annotates them so). Never written through.
-nonisolated(unsafe) private let emptyInput: UnsafeMutablePointer<UInt8> = {
+/// A pointer to one zero byte, handed to C functions whose input pointers are non-null even when
+/// the length is zero (libsodium annotates them so). Read-only: it is never handed out as an
+/// output pointer, which is what makes sharing it between threads sound.
+nonisolated(unsafe) private let emptyInput: UnsafePointer<UInt8> = {
     let pointer = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
     pointer.initialize(to: 0)
-    return pointer
+    return UnsafePointer(pointer)
 }()
 
 extension Array where Element == UInt8 {
@@ -88,7 +89,7 @@ extension Array where Element == UInt8 {
     @inline(__always)
     func withCBytes<R>(_ body: (UnsafePointer<UInt8>, Int) throws -> R) rethrows -> R {
         try withUnsafeBufferPointer { buffer in
-            try body(buffer.baseAddress ?? UnsafePointer(emptyInput), buffer.count)
+            try body(buffer.baseAddress ?? emptyInput, buffer.count)
         }
     }
 }
@@ -96,13 +97,6 @@ extension Array where Element == UInt8 {
 extension UnsafeRawBufferPointer {
     /// A non-null byte pointer to the buffer (to a zero byte when empty).
     var cBytes: UnsafePointer<UInt8> {
-        baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(emptyInput)
-    }
-}
-
-extension UnsafeMutableRawBufferPointer {
-    /// A non-null byte pointer to the buffer, for output; never dereferenced when empty.
-    var cMutableBytes: UnsafeMutablePointer<UInt8> {
         baseAddress?.assumingMemoryBound(to: UInt8.self) ?? emptyInput
     }
 }

@@ -9,9 +9,9 @@ enum X25519Backend {
             let rc = secret.withUnsafeBytes { scalar in
                 crypto_scalarmult_base(out.baseAddress!, scalar.baseAddress!.assumingMemoryBound(to: UInt8.self))
             }
-            // crypto_scalarmult_base fails only when the result is the identity, which a clamped
-            // scalar times the base point (of prime order) can never be.
-            precondition(rc == 0, "crypto_scalarmult_base failed for a clamped scalar")
+            // libsodium 1.0.18's crypto_scalarmult_base always returns 0 (a clamped scalar times
+            // the base point is never the identity); the check guards against a broken library.
+            precondition(rc == 0, "crypto_scalarmult_base failed")
             initialized = X25519.keyByteCount
         }
     }

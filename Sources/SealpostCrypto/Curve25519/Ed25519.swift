@@ -1,7 +1,8 @@
 /// Ed25519 signatures (RFC 8032), through libsodium's `crypto_sign_*`.
 ///
 /// The public API signs and verifies only within a ``SignatureDomain``; raw RFC 8032 signing,
-/// needed by known-answer tests, is behind `@_spi(RawSignatures)`. Verification is libsodium's:
+/// needed by known-answer tests, has `package` access: only this package's vector checkers and tests
+/// can call it. Verification is libsodium's:
 /// it rejects non-canonical `S` (malleable signatures), non-canonical and small-order public keys
 /// and small-order `R`; `Spec/primitives.md` records how this meets Wycheproof's verdicts.
 public enum Ed25519 {
@@ -127,8 +128,7 @@ extension Ed25519.PrivateKey {
     /// Signs `message` exactly as RFC 8032 does, with no domain label.
     ///
     /// Only for known-answer tests: every Sealpost signature is made in a ``SignatureDomain``.
-    @_spi(RawSignatures)
-    public func rawSignature(for message: [UInt8]) -> Ed25519.Signature {
+    package func rawSignature(for message: [UInt8]) -> Ed25519.Signature {
         Ed25519.Signature(trusted: Ed25519Backend.sign(message, expanded))
     }
 }
@@ -137,8 +137,7 @@ extension Ed25519.PublicKey {
     /// Verifies a signature made exactly as RFC 8032 does, with no domain label.
     ///
     /// Only for known-answer tests: every Sealpost signature is made in a ``SignatureDomain``.
-    @_spi(RawSignatures)
-    public func isValidRawSignature(_ signature: Ed25519.Signature, for message: [UInt8]) -> Bool {
+    package func isValidRawSignature(_ signature: Ed25519.Signature, for message: [UInt8]) -> Bool {
         Ed25519Backend.verify(signature.rawRepresentation, message, rawRepresentation)
     }
 }

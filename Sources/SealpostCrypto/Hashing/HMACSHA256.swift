@@ -18,8 +18,11 @@ public enum HMACSHA256 {
         HMACBackend.mac(key, [message])
     }
 
-    /// The HMAC of the concatenation of `parts`, without building the concatenation.
-    public static func authenticationCode(forParts parts: [[UInt8]], using key: SecretBytes) -> SecretBytes {
+    /// The HMAC of the plain concatenation of `parts`, without building it.
+    ///
+    /// The parts are not framed: `["ab", "c"]` and `["a", "bc"]` give the same tag. Callers whose
+    /// parts vary in length must length-prefix them first.
+    public static func authenticationCode(forConcatenationOf parts: [[UInt8]], using key: SecretBytes) -> SecretBytes {
         HMACBackend.mac(key, parts)
     }
 

@@ -22,13 +22,16 @@ public enum Argon2id {
         /// Memory in bytes (`m` × 1024); a multiple of 1 KiB.
         public let memoryBytes: Int
 
-        /// The most iterations accepted: 64 passes over a large memory takes minutes, never needed.
-        public static let maximumIterations = 64
+        /// The most iterations accepted: 16 passes over a large memory already takes many
+        /// seconds on a phone; no named profile needs more.
+        public static let maximumIterations = 16
         /// The least memory libsodium accepts for Argon2id.
         public static let minimumMemoryBytes = 8 * 1024
-        /// The most memory accepted: 4 GiB, libsodium's own recommendation for its most sensitive
-        /// level is 1 GiB; anything above 4 GiB would exhaust the devices Sealpost runs on.
-        public static let maximumMemoryBytes = 4 * 1024 * 1024 * 1024
+        /// The most memory accepted: 1 GiB, libsodium's `SENSITIVE` level. Parameters can come from
+        /// a file an attacker edited; on systems that overcommit memory (Linux) or kill apps over
+        /// a memory limit (iOS), a larger request would end the process rather than fail, so the
+        /// bound, not ``CryptoError/Code/resourceExhausted``, is the real protection.
+        public static let maximumMemoryBytes = 1024 * 1024 * 1024
 
         /// libsodium's `INTERACTIVE` level: 2 passes over 64 MiB.
         public static let interactive = Parameters(validatedIterations: 2, memoryBytes: 64 * 1024 * 1024)

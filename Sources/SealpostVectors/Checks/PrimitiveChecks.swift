@@ -1,4 +1,4 @@
-@_spi(RawSignatures) import SealpostCrypto
+import SealpostCrypto
 
 /// The checkers for the group types of `Vectors/primitives/` (`Spec/vectors.md` lists each
 /// type's fields).

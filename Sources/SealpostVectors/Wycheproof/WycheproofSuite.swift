@@ -1,5 +1,5 @@
 import Foundation
-@_spi(RawSignatures) import SealpostCrypto
+import SealpostCrypto
 
 /// The Project Wycheproof suites Sealpost runs, each mapped to its primitive, and Sealpost's
 /// decision for every `acceptable` verdict (`Spec/primitives.md`, "Wycheproof verdicts").
@@ -46,7 +46,10 @@ public enum WycheproofSuite: String, CaseIterable, Sendable {
             }
             let group = JSONFields(groupObject, location: "group \(groupIndex + 1)")
             for testValue in tests {
-                guard case .object(let testObject) = testValue else { continue }
+                guard case .object(let testObject) = testValue else {
+                    failures.append((-groupIndex - 1, "a test in group \(groupIndex + 1) is not an object"))
+                    continue
+                }
                 let fields = JSONFields(testObject, location: "tcId ?")
                 guard let id = try? fields.int("tcId"),
                       let verdictText = try? fields.string("result"),
@@ -64,6 +67,14 @@ public enum WycheproofSuite: String, CaseIterable, Sendable {
                 case .skipped(let reason): skipped.append((id, reason))
                 }
             }
+        }
+        // Every case the file declares must have run: a truncated or edited file cannot pass.
+        let declared: Int? = if case .number(let count)? = root["numberOfTests"] { Int(exactly: count) } else { nil }
+        let ran = passed.count + failures.count + skipped.count
+        guard declared == ran else {
+            return FileReport(
+                path: path, algorithm: algorithm, passed: passed, failures: failures, skipped: skipped,
+                formatError: "numberOfTests is \(declared.map(String.init) ?? "missing"), but \(ran) cases were read")
         }
         return FileReport(path: path, algorithm: algorithm, passed: passed, failures: failures, skipped: skipped, formatError: nil)
     }
