@@ -1,0 +1,147 @@
+import SealpostCrypto
+import SealpostWire
+
+/// A device's prekeys and their lifecycle: generation, rotation, replenishment and deletion, under
+/// the constraint of ``Limits`` that no private key goes while mail that needs it can still wait.
+///
+/// A value type: every change returns through `mutating` methods, so a caller persists the new
+/// value (in the vault) in the same transaction as whatever caused the change.
+public struct PrekeyStore: ResponderPrekeys, Sendable {
+    private(set) var signedPrekeys: [UInt32: SignedPrekeyRecord] = [:]
+    private(set) var kemPrekeys: [UInt32: KEMPrekeyRecord] = [:]
+    private(set) var oneTimePrekeys: [UInt32: OneTimePrekeyRecord] = [:]
+    private(set) var lastResortBaseKeys: [UInt32: Set<X25519.PublicKey>] = [:]
+    /// The id the next prekey of each kind gets. Ids count up from a random start (PQXDH §4.13),
+    /// so two devices rarely share ids and a reinstalled device does not reuse old ones.
+    private var nextID: UInt32
+
+    /// The newest signed prekey: the one to publish.
+    public private(set) var currentSignedPrekeyID: UInt32?
+    /// The newest last-resort ML-KEM prekey.
+    public private(set) var currentLastResortKEMPrekeyID: UInt32?
+
+    /// An empty store; `firstID` (random by default) is where ids start.
+    public init(firstID: UInt32 = UInt32.random(in: 1...(1 << 30))) {
+        nextID = firstID
+    }
+
+    // MARK: ResponderPrekeys
+
+    /// The signed prekey with `id`.
+    public func signedPrekey(id: UInt32) -> SignedPrekeyRecord? { signedPrekeys[id] }
+    /// The ML-KEM prekey with `id`.
+    public func kemPrekey(id: UInt32) -> KEMPrekeyRecord? { kemPrekeys[id] }
+    /// The one-time prekey with `id`.
+    public func oneTimePrekey(id: UInt32) -> OneTimePrekeyRecord? { oneTimePrekeys[id] }
+    /// Whether `baseKey` was used with last-resort prekey `id`.
+    public func hasSeen(baseKey: X25519.PublicKey, lastResortKEMPrekey id: UInt32) -> Bool {
+        lastResortBaseKeys[id]?.contains(baseKey) ?? false
+    }
+
+    /// Ids of the one-time X25519 prekeys still held, sorted.
+    public var oneTimePrekeyIDs: [UInt32] { oneTimePrekeys.keys.sorted() }
+    /// Ids of the one-time ML-KEM prekeys still held, sorted.
+    public var oneTimeKEMPrekeyIDs: [UInt32] { kemPrekeys.values.filter { $0.published.kind == .oneTime }.map(\.published.id).sorted() }
+    /// Ids of every signed prekey whose private key is still held, sorted.
+    public var signedPrekeyIDs: [UInt32] { signedPrekeys.keys.sorted() }
+
+    // MARK: Changes
+
+    private mutating func takeID() -> UInt32 {
+        defer { nextID = nextID == UInt32.max ? 1 : nextID + 1 }
+        return nextID
+    }
+
+    /// Adds a signed prekey (from a vector or storage) and makes it current if it is newest.
+    public mutating func insert(_ record: SignedPrekeyRecord) {
+        signedPrekeys[record.published.id] = record
+        if let current = currentSignedPrekeyID.flatMap({ signedPrekeys[$0] }), current.published.createdAt > record.published.createdAt { return }
+        currentSignedPrekeyID = record.published.id
+    }
+
+    /// Adds an ML-KEM prekey; a last-resort one becomes current if it is newest.
+    public mutating func insert(_ record: KEMPrekeyRecord) {
+        kemPrekeys[record.published.id] = record
+        guard record.published.kind == .lastResort else { return }
+        if let current = currentLastResortKEMPrekeyID.flatMap({ kemPrekeys[$0] }), current.published.createdAt > record.published.createdAt { return }
+        currentLastResortKEMPrekeyID = record.published.id
+    }
+
+    /// Adds a one-time prekey.
+    public mutating func insert(_ record: OneTimePrekeyRecord) {
+        oneTimePrekeys[record.published.id] = record
+    }
+
+    /// Applies a committed handshake: deletes the one-time keys it used, remembers a last-resort
+    /// base key. Call it in the same transaction that stores the new session.
+    public mutating func apply(_ consumption: PrekeyConsumption) {
+        if let id = consumption.oneTimePrekeyID { oneTimePrekeys[id] = nil }
+        if let id = consumption.oneTimeKEMPrekeyID { kemPrekeys[id] = nil }
+        if let use = consumption.lastResortUse { lastResortBaseKeys[use.kemPrekeyID, default: []].insert(use.baseKey) }
+    }
+
+    /// What to upload after ``maintain(now:identity:relayOneTimeCount:relayOneTimeKEMCount:)``.
+    public struct Uploads: Sendable {
+        /// A new signed prekey, if it was rotated.
+        public var signedPrekey: SignedPrekey?
+        /// A new last-resort ML-KEM prekey, if it was rotated.
+        public var lastResortKEMPrekey: KEMPrekey?
+        /// New one-time X25519 prekeys.
+        public var oneTimePrekeys: [OneTimePrekey] = []
+        /// New one-time ML-KEM prekeys.
+        public var oneTimeKEMPrekeys: [KEMPrekey] = []
+        /// Ids whose private keys were deleted (for the note in the vault's log; never uploaded).
+        public var deletedPrekeyIDs: [UInt32] = []
+    }
+
+    /// Rotates, replenishes and deletes, per ``Limits``:
+    /// - a signed prekey and a last-resort ML-KEM prekey older than ``Limits/prekeyRotationInterval``
+    ///   (or missing) are replaced;
+    /// - one-time prekeys of each kind are topped up by ``Limits/oneTimePrekeyBatchSize`` when the
+    ///   relay reports fewer than ``Limits/oneTimePrekeyReplenishThreshold``;
+    /// - a signed or last-resort private key is deleted once it is older than
+    ///   ``Limits/prekeyPrivateKeyLifetime`` and is not the current one, together with the base
+    ///   keys remembered for it.
+    public mutating func maintain(now: UInt64, identity: DeviceIdentity, relayOneTimeCount: Int, relayOneTimeKEMCount: Int) -> Uploads {
+        var uploads = Uploads()
+        if currentSignedPrekeyID.flatMap({ signedPrekeys[$0] }).map({ now >= $0.published.createdAt + Limits.prekeyRotationInterval }) ?? true {
+            let record = SignedPrekeyRecord.generate(id: takeID(), createdAt: now, identity: identity)
+            insert(record)
+            uploads.signedPrekey = record.published
+        }
+        if currentLastResortKEMPrekeyID.flatMap({ kemPrekeys[$0] }).map({ now >= $0.published.createdAt + Limits.prekeyRotationInterval }) ?? true {
+            let record = KEMPrekeyRecord.generate(id: takeID(), createdAt: now, kind: .lastResort, identity: identity)
+            insert(record)
+            uploads.lastResortKEMPrekey = record.published
+        }
+        if relayOneTimeCount < Limits.oneTimePrekeyReplenishThreshold, oneTimePrekeys.count + Limits.oneTimePrekeyBatchSize <= Limits.maximumStoredOneTimePrekeys {
+            for _ in 0..<Limits.oneTimePrekeyBatchSize {
+                let record = OneTimePrekeyRecord.generate(id: takeID())
+                insert(record)
+                uploads.oneTimePrekeys.append(record.published)
+            }
+        }
+        let oneTimeKEMCount = kemPrekeys.values.filter { $0.published.kind == .oneTime }.count
+        if relayOneTimeKEMCount < Limits.oneTimePrekeyReplenishThreshold, oneTimeKEMCount + Limits.oneTimePrekeyBatchSize <= Limits.maximumStoredOneTimePrekeys {
+            for _ in 0..<Limits.oneTimePrekeyBatchSize {
+                let record = KEMPrekeyRecord.generate(id: takeID(), createdAt: now, kind: .oneTime, identity: identity)
+                insert(record)
+                uploads.oneTimeKEMPrekeys.append(record.published)
+            }
+        }
+        for (id, record) in signedPrekeys where id != currentSignedPrekeyID && now >= record.published.createdAt + Limits.prekeyPrivateKeyLifetime {
+            signedPrekeys[id] = nil
+            uploads.deletedPrekeyIDs.append(id)
+        }
+        for (id, record) in kemPrekeys
+        where record.published.kind == .lastResort && id != currentLastResortKEMPrekeyID
+            && now >= record.published.createdAt + Limits.prekeyPrivateKeyLifetime
+        {
+            kemPrekeys[id] = nil
+            lastResortBaseKeys[id] = nil
+            uploads.deletedPrekeyIDs.append(id)
+        }
+        uploads.deletedPrekeyIDs.sort()
+        return uploads
+    }
+}

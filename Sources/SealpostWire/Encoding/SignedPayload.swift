@@ -1,0 +1,69 @@
+import SealpostCrypto
+
+/// The bytes an object's signature covers: its fields, each `lp16`-prefixed, in a fixed order.
+///
+/// Together with the ``SignatureDomain`` label that the signature itself prepends, a signed
+/// payload is `u8(len(label)) ‖ label ‖ lp16(field₁) ‖ lp16(field₂) ‖ …` (`Spec/identity.md`,
+/// "Signatures"). Prefixing every field, even fixed-length ones, makes the payload unambiguous
+/// whatever a later version adds.
+public struct SignedPayload: Sendable {
+    /// The encoded fields.
+    public private(set) var bytes: [UInt8] = []
+
+    /// An empty payload.
+    public init() {}
+
+    /// Appends `lp16(field)`.
+    public mutating func field(_ value: [UInt8]) {
+        var writer = ByteWriter(capacity: value.count + 2)
+        writer.lp16(value)
+        bytes += writer.bytes
+    }
+
+    /// Appends `lp16(u32(value))`.
+    public mutating func field(_ value: UInt32) {
+        var writer = ByteWriter(capacity: 4)
+        writer.u32(value)
+        field(writer.bytes)
+    }
+
+    /// Appends `lp16(u64(value))`.
+    public mutating func field(_ value: UInt64) {
+        var writer = ByteWriter(capacity: 8)
+        writer.u64(value)
+        field(writer.bytes)
+    }
+
+    /// Appends `lp16(u8(value))`.
+    public mutating func field(_ value: UInt8) {
+        field([value])
+    }
+}
+
+/// The signature domains of `Spec/identity.md` and `Spec/handshake.md`.
+public enum SignatureDomains {
+    /// An account key certifying a device.
+    public static let deviceCertificate = SignatureDomain("sealpost/device-certificate/v1")
+    /// An account key signing its device list.
+    public static let deviceList = SignatureDomain("sealpost/device-list/v1")
+    /// A device key signing an X25519 signed prekey.
+    public static let signedPrekey = SignatureDomain("sealpost/signed-prekey/v1")
+    /// A device key signing an ML-KEM-1024 prekey.
+    public static let kemPrekey = SignatureDomain("sealpost/kem-prekey/v1")
+}
+
+/// Reads a 64-byte signature.
+func readSignature(_ reader: inout ByteReader) throws(WireError) -> Ed25519.Signature {
+    let bytes = try reader.raw(Ed25519.signatureByteCount)
+    guard let signature = try? Ed25519.Signature(rawRepresentation: bytes) else {
+        throw .invalidValue(field: "signature", reason: "not 64 bytes")
+    }
+    return signature
+}
+
+extension Ed25519.PublicKey {
+    /// Verifies a signature, mapping failure to ``WireError/authenticationFailed``.
+    func check(_ signature: Ed25519.Signature, over payload: SignedPayload, in domain: SignatureDomain) throws(WireError) {
+        guard isValidSignature(signature, for: payload.bytes, in: domain) else { throw .authenticationFailed }
+    }
+}
