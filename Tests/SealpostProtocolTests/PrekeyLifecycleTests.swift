@@ -1,0 +1,80 @@
+import Testing
+import SealpostCrypto
+@testable import SealpostProtocol
+import SealpostWire
+
+@Suite("Prekey lifecycle")
+struct PrekeyLifecycleTests {
+    @Test func aNewStorePublishesEverything() {
+        let account = TestAccount()
+        var store = PrekeyStore()
+        let uploads = store.maintain(now: TestAccount.now, identity: account.devices[0].identity, relayOneTimeCount: 0, relayOneTimeKEMCount: 0)
+        #expect(uploads.signedPrekey != nil && uploads.lastResortKEMPrekey != nil)
+        #expect(uploads.oneTimePrekeys.count == Limits.oneTimePrekeyBatchSize)
+        #expect(uploads.oneTimeKEMPrekeys.count == Limits.oneTimePrekeyBatchSize)
+        #expect(uploads.lastResortKEMPrekey?.kind == .lastResort)
+        #expect(uploads.oneTimeKEMPrekeys.allSatisfy { $0.kind == .oneTime })
+        let ids = [uploads.signedPrekey!.id, uploads.lastResortKEMPrekey!.id] + uploads.oneTimePrekeys.map(\.id) + uploads.oneTimeKEMPrekeys.map(\.id)
+        #expect(Set(ids).count == ids.count, "prekey ids must be unique")
+    }
+
+    @Test func replenishOnlyBelowTheThreshold() {
+        var device = TestAccount().devices[0]
+        let start = TestAccount.now
+        let enough = device.prekeys.maintain(now: start + 1, identity: device.identity, relayOneTimeCount: 10, relayOneTimeKEMCount: 10)
+        #expect(enough.oneTimePrekeys.isEmpty && enough.oneTimeKEMPrekeys.isEmpty && enough.signedPrekey == nil)
+        let low = device.prekeys.maintain(now: start + 2, identity: device.identity, relayOneTimeCount: 9, relayOneTimeKEMCount: 10)
+        #expect(low.oneTimePrekeys.count == Limits.oneTimePrekeyBatchSize && low.oneTimeKEMPrekeys.isEmpty)
+    }
+
+    /// The governing constraint, walked through in time: a sender accepts a signed prekey until it
+    /// is `maximumPrekeyAge` old; its mail may wait `relayRetention`, with `clockSkew` on top. The
+    /// private key must still be there when that mail arrives, and gone after.
+    @Test func noPrivateKeyIsDeletedWhileMailForItCanWait() {
+        var device = TestAccount().devices[0]
+        let created = TestAccount.now
+        let firstID = device.prekeys.currentSignedPrekeyID!
+        let lastSend = created + Limits.maximumPrekeyAge
+        let lastDelivery = lastSend + Limits.relayRetention + Limits.clockSkew
+        var time = created
+        while time < lastDelivery {
+            time += Limits.prekeyRotationInterval / 2
+            _ = device.prekeys.maintain(now: min(time, lastDelivery - 1), identity: device.identity, relayOneTimeCount: 100, relayOneTimeKEMCount: 100)
+            #expect(device.prekeys.signedPrekey(id: firstID) != nil, "deleted at \(time - created) s, before the last delivery")
+        }
+        #expect(device.prekeys.currentSignedPrekeyID != firstID, "it rotated")
+        let after = device.prekeys.maintain(now: lastDelivery, identity: device.identity, relayOneTimeCount: 100, relayOneTimeKEMCount: 100)
+        #expect(device.prekeys.signedPrekey(id: firstID) == nil)
+        #expect(after.deletedPrekeyIDs.contains(firstID))
+        #expect(Limits.prekeyPrivateKeyLifetime >= Limits.maximumPrekeyAge + Limits.relayRetention + Limits.clockSkew)
+    }
+
+    @Test func theCurrentKeysAreNeverDeleted() {
+        var device = TestAccount().devices[0]
+        let current = device.prekeys.currentSignedPrekeyID!
+        // A device that was off for 100 days: the first maintenance rotates, then deletes the old.
+        let uploads = device.prekeys.maintain(now: TestAccount.now + 100 * Limits.day, identity: device.identity, relayOneTimeCount: 50, relayOneTimeKEMCount: 50)
+        #expect(uploads.signedPrekey != nil)
+        #expect(device.prekeys.signedPrekey(id: current) == nil)
+        #expect(device.prekeys.signedPrekey(id: device.prekeys.currentSignedPrekeyID!) != nil)
+        #expect(device.prekeys.kemPrekey(id: device.prekeys.currentLastResortKEMPrekeyID!) != nil)
+    }
+
+    @Test func lastResortBaseKeysAreRememberedUntilTheKeyGoes() throws {
+        var device = TestAccount().devices[0]
+        let lastResort = device.prekeys.currentLastResortKEMPrekeyID!
+        let baseKey = X25519.PrivateKey.generate().publicKey
+        device.prekeys.apply(PrekeyConsumptionFixture.lastResort(lastResort, baseKey))
+        #expect(device.prekeys.hasSeen(baseKey: baseKey, lastResortKEMPrekey: lastResort))
+        _ = device.prekeys.maintain(now: TestAccount.now + 100 * Limits.day, identity: device.identity, relayOneTimeCount: 50, relayOneTimeKEMCount: 50)
+        #expect(!device.prekeys.hasSeen(baseKey: baseKey, lastResortKEMPrekey: lastResort))
+        #expect(device.prekeys.kemPrekey(id: lastResort) == nil)
+    }
+}
+
+/// A consumption as a committed last-resort handshake produces it.
+enum PrekeyConsumptionFixture {
+    static func lastResort(_ id: UInt32, _ baseKey: X25519.PublicKey) -> PrekeyConsumption {
+        PrekeyConsumption(oneTimePrekeyID: nil, oneTimeKEMPrekeyID: nil, lastResortUse: .init(kemPrekeyID: id, baseKey: baseKey))
+    }
+}
