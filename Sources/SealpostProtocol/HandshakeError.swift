@@ -33,10 +33,11 @@ public enum HandshakeError: Error, Hashable, Sendable, CustomStringConvertible {
     /// into a second session.
     case replayedInitialMessage
 
-    /// The machine-readable code, as vector files name it.
+    /// The machine-readable code, as vector files name it; a structural failure carries the
+    /// ``WireError``'s own code.
     public var code: String {
         switch self {
-        case .malformed: "malformed"
+        case .malformed(let error): error.code
         case .authenticationFailed: "authenticationFailed"
         case .accountMismatch: "accountMismatch"
         case .notForThisDevice: "notForThisDevice"

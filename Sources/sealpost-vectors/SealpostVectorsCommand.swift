@@ -9,7 +9,7 @@ struct SealpostVectorsCommand: ParsableCommand {
         commandName: "sealpost-vectors",
         abstract: "Check Sealpost's test vectors against this build.",
         discussion: "The vector format is specified in Spec/vectors.md, so the same files can be checked by an independent implementation.",
-        subcommands: [Verify.self, Wycheproof.self],
+        subcommands: [Verify.self, Wycheproof.self, Generate.self],
         defaultSubcommand: Verify.self
     )
 }
@@ -57,6 +57,26 @@ extension SealpostVectorsCommand {
                 throw ValidationError("no Wycheproof folder at \(url.path)")
             }
             try Report.print(WycheproofSuite.allCases.map { $0.run(in: url) }, verbose: verbose)
+        }
+    }
+}
+
+extension SealpostVectorsCommand {
+    /// `generate [DIR]`: rewrites the vectors of Sealpost's own constructions.
+    struct Generate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Regenerate the identity and handshake vectors (every random value written out; ML-KEM ciphertexts reused).")
+
+        @Argument(help: "The vectors folder.")
+        var directory: String = "Vectors"
+
+        func run() throws {
+            let url = URL(fileURLWithPath: directory)
+            for written in try VectorGenerator.generate(into: url) {
+                Swift.print("wrote \(Report.displayPath(written.path))")
+            }
+            let reports = VectorGenerator.files.map { VectorVerifier.verifyFile(at: url.appendingPathComponent($0)) }
+            try Report.print(reports, verbose: true)
         }
     }
 }

@@ -16,6 +16,10 @@ struct VectorFilesTests {
         "primitives/rfc5869-hkdf-sha256.json",
         "primitives/rfc4231-hmac-sha256.json",
         "primitives/mlkem-decaps.json",
+        "identity/device-certificates.json",
+        "identity/device-lists.json",
+        "identity/safety-numbers.json",
+        "handshake/pqxdh.json",
     ]
 
     @Test(arguments: requiredFiles)
@@ -42,5 +46,25 @@ struct VectorFilesTests {
         // SHA-2 digests have no "invalid" input; every other primitive must show its rejections.
         if file.groups.allSatisfy({ $0.type == "sha256" || $0.type == "sha512" }) { return }
         #expect(!invalid.isEmpty, "\(url.lastPathComponent) has no negative vector")
+    }
+}
+
+/// `sealpost-vectors generate` reproduces the committed files byte for byte: the spec, the code
+/// and the vectors move together, and regeneration never churns them.
+@Suite("Generated vectors")
+struct GeneratedVectorsTests {
+    @Test func regenerationReproducesTheCommittedFiles() throws {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("sealpost-vectors-\(UInt64.random(in: 0...UInt64.max))")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        // The ML-KEM ciphertexts cannot be re-derived: generation reuses the committed ones.
+        let handshake = scratch.appendingPathComponent("handshake")
+        try FileManager.default.createDirectory(at: handshake, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(
+            at: RepositoryPaths.vectors.appendingPathComponent("handshake/pqxdh.json"), to: handshake.appendingPathComponent("pqxdh.json"))
+        for url in try VectorGenerator.generate(into: scratch) {
+            let path = String(url.path.dropFirst(scratch.path.count + 1))
+            let committed = try Data(contentsOf: RepositoryPaths.vectors.appendingPathComponent(path))
+            #expect(try Data(contentsOf: url) == committed, "\(path) differs from what generate writes: regenerate and commit it")
+        }
     }
 }

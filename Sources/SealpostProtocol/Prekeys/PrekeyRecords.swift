@@ -92,5 +92,18 @@ public struct PrekeyConsumption: Sendable, Hashable {
         public let kemPrekeyID: UInt32
         /// The initiator's base key.
         public let baseKey: X25519.PublicKey
+
+        /// Only handshakes (and this package's vector checks) create uses.
+        package init(kemPrekeyID: UInt32, baseKey: X25519.PublicKey) {
+            self.kemPrekeyID = kemPrekeyID
+            self.baseKey = baseKey
+        }
+    }
+
+    /// Only handshakes (and this package's vector checks) create consumptions.
+    package init(oneTimePrekeyID: UInt32?, oneTimeKEMPrekeyID: UInt32?, lastResortUse: LastResortUse?) {
+        self.oneTimePrekeyID = oneTimePrekeyID
+        self.oneTimeKEMPrekeyID = oneTimeKEMPrekeyID
+        self.lastResortUse = lastResortUse
     }
 }

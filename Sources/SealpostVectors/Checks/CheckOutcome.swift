@@ -1,4 +1,6 @@
 import SealpostCrypto
+import SealpostProtocol
+import SealpostWire
 
 /// Why a test case failed: the implementation's answer differed from the vector's.
 public struct CheckFailure: Error, Sendable, CustomStringConvertible {
@@ -53,8 +55,15 @@ func judge(_ test: VectorTest, _ operation: () throws -> Void) -> CheckOutcome {
 
 /// The machine-readable code of an error, as vector files name it.
 func errorCode(_ error: any Error) -> String {
-    if let error = error as? CryptoError { return error.code.rawValue }
-    return String(describing: type(of: error))
+    switch error {
+    case let error as CryptoError: error.code.rawValue
+    case let error as WireError: error.code
+    case let error as HandshakeError: error.code
+    case is SafetyNumberMismatch: "mismatch"
+    case SafetyNumberError.malformed as SafetyNumberError: "malformed"
+    case SafetyNumberError.unsupportedVersion as SafetyNumberError: "unsupportedVersion"
+    default: String(describing: type(of: error))
+    }
 }
 
 /// Fails unless two byte strings are equal; names the field and both values (public test data).

@@ -87,6 +87,33 @@ public struct JSONFields: Sendable, Hashable {
         return integer
     }
 
+    /// A list of whole numbers.
+    public func ints(_ name: String) throws(VectorFormatError) -> [Int] {
+        guard let value = values[name] else { return [] }
+        guard case .array(let items) = value else { throw .missingField(name, location: location, expected: "a list of whole numbers") }
+        var result: [Int] = []
+        for item in items {
+            guard case .number(let number) = item, let integer = Int(exactly: number) else {
+                throw .missingField(name, location: location, expected: "a list of whole numbers")
+            }
+            result.append(integer)
+        }
+        return result
+    }
+
+    /// A list of hex byte strings.
+    public func hexes(_ name: String) throws(VectorFormatError) -> [[UInt8]] {
+        var result: [[UInt8]] = []
+        for text in try strings(name) {
+            do {
+                result.append(try Hex.decode(text))
+            } catch {
+                throw .invalidHex(name, location: location, reason: error.description)
+            }
+        }
+        return result
+    }
+
     /// A list of strings.
     public func strings(_ name: String) throws(VectorFormatError) -> [String] {
         guard let value = values[name] else { return [] }

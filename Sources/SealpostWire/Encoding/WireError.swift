@@ -21,6 +21,20 @@ public enum WireError: Error, Hashable, Sendable, CustomStringConvertible {
     /// A signature did not verify. Deliberately says no more.
     case authenticationFailed
 
+    /// The machine-readable code, as vector files name it.
+    public var code: String {
+        switch self {
+        case .truncated: "truncated"
+        case .trailingBytes: "trailingBytes"
+        case .unsupportedVersion: "unsupportedVersion"
+        case .lengthOutOfBounds: "lengthOutOfBounds"
+        case .countOutOfBounds: "countOutOfBounds"
+        case .unknownType: "unknownType"
+        case .invalidValue: "invalidValue"
+        case .authenticationFailed: "authenticationFailed"
+        }
+    }
+
     /// A sentence naming the problem; never secret bytes.
     public var description: String {
         switch self {

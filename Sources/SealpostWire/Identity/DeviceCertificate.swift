@@ -43,7 +43,7 @@ public struct DeviceCertificate: Sendable, Hashable {
         self.signature = signature
     }
 
-    static func signedPayload(_ accountID: AccountID, _ deviceID: DeviceID, _ deviceKey: Ed25519.PublicKey, _ createdAt: UInt64) -> SignedPayload {
+    package static func signedPayload(_ accountID: AccountID, _ deviceID: DeviceID, _ deviceKey: Ed25519.PublicKey, _ createdAt: UInt64) -> SignedPayload {
         var payload = SignedPayload()
         payload.field(accountID.rawRepresentation)
         payload.field(deviceID.value)

@@ -108,7 +108,7 @@ public struct DeviceList: Sendable, Hashable {
         for id in revoked { writer.u32(id.value) }
     }
 
-    static func signedPayload(
+    package static func signedPayload(
         _ accountID: AccountID, _ listVersion: UInt64, _ issuedAt: UInt64, _ devices: [Entry], _ revoked: [DeviceID]
     ) -> SignedPayload {
         var payload = SignedPayload()

@@ -32,7 +32,7 @@ public struct SignedPrekey: Sendable, Hashable {
         self.signature = signature
     }
 
-    static func payload(_ id: UInt32, _ createdAt: UInt64, _ key: X25519.PublicKey) -> SignedPayload {
+    package static func payload(_ id: UInt32, _ createdAt: UInt64, _ key: X25519.PublicKey) -> SignedPayload {
         var payload = SignedPayload()
         payload.field(id)
         payload.field(createdAt)
