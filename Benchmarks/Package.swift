@@ -22,6 +22,8 @@ let package = Package(
             dependencies: [
                 "CSodiumDirect",
                 .product(name: "SealpostCrypto", package: "Sealpost"),
+                .product(name: "SealpostWire", package: "Sealpost"),
+                .product(name: "SealpostProtocol", package: "Sealpost"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

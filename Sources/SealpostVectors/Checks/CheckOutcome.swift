@@ -33,23 +33,24 @@ public enum CheckOutcome: Sendable, Equatable {
 /// A valid test must not throw; an invalid one must throw an error whose code is the test's
 /// `error`.
 func judge(_ test: VectorTest, _ operation: () throws -> Void) -> CheckOutcome {
+    evaluate(operation, rejectWith: test.result == .valid ? nil : test.expectedError ?? "an error")
+}
+
+/// Runs `operation`: with `code` nil it must succeed; otherwise it must fail with that code.
+func evaluate(_ operation: () throws -> Void, rejectWith code: String?, verdict: String = "") -> CheckOutcome {
+    let label = verdict.isEmpty ? "" : "\(verdict) case "
     do {
         try operation()
-        switch test.result {
-        case .valid: return .passed
-        case .invalid: return .failed("accepted, but must be rejected with \(test.expectedError ?? "an error")")
-        }
+        guard let code else { return .passed }
+        return .failed("\(label)accepted, but must be rejected with \(code)")
     } catch let failure as CheckFailure {
         return .failed(failure.reason)
     } catch let failure as VectorFormatError {
         return .failed("malformed test: \(failure)")
     } catch {
-        let code = errorCode(error)
-        switch test.result {
-        case .valid: return .failed("rejected with \(code) (\(error)), but is valid")
-        case .invalid:
-            return code == test.expectedError ? .passed : .failed("rejected with \(code), expected \(test.expectedError ?? "?")")
-        }
+        let got = errorCode(error)
+        guard let code else { return .failed("\(label)rejected with \(got) (\(error)), but is valid") }
+        return got == code ? .passed : .failed("rejected with \(got), expected \(code)")
     }
 }
 

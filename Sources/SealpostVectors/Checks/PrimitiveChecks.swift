@@ -147,21 +147,9 @@ enum PrimitiveChecks {
         judge(test) {
             let name = try group.fields.string("parameterSet")
             guard let set = MLKEMParameterSet(rawValue: name) else { throw CheckFailure("unknown parameter set \(name)") }
-            let seed = SecretBytes(copying: try test.fields.hex("seed"))
-            let ciphertext = try test.fields.hex("ciphertext")
-            let (publicKey, shared): ([UInt8], SharedSecret)
-            switch set {
-            case .mlkem768:
-                let key = try MLKEM768.PrivateKey(seed: seed)
-                (publicKey, shared) = (key.publicKey.rawRepresentation, try key.decapsulate(ciphertext))
-            case .mlkem1024:
-                let key = try MLKEM1024.PrivateKey(seed: seed)
-                (publicKey, shared) = (key.publicKey.rawRepresentation, try key.decapsulate(ciphertext))
-            }
-            if let expected = try test.fields.optionalHex("public") {
-                try expectEqual(publicKey, expected, "public")
-            }
-            try expectEqual(shared.secretBytes, try test.fields.hex("sharedSecret"), "sharedSecret")
+            try checkDecapsulation(
+                set, seed: try test.fields.hex("seed"), ciphertext: try test.fields.hex("ciphertext"),
+                publicKey: try test.fields.optionalHex("public"), sharedSecret: try test.fields.hex("sharedSecret"))
         }
     }
 
@@ -175,4 +163,23 @@ enum PrimitiveChecks {
             try expectEqual(output, try test.fields.hex("output"), "output")
         }
     }
+}
+
+/// Expands `seed`, checks the encapsulation key when one is given, and checks that decapsulating
+/// `ciphertext` gives `sharedSecret`. Shared by the committed vectors and the Wycheproof runner.
+func checkDecapsulation(_ set: MLKEMParameterSet, seed: [UInt8], ciphertext: [UInt8], publicKey expected: [UInt8]?, sharedSecret: [UInt8]) throws {
+    let secretSeed = SecretBytes(copying: seed)
+    let (publicKey, shared): ([UInt8], SharedSecret)
+    switch set {
+    case .mlkem768:
+        let key = try MLKEM768.PrivateKey(seed: secretSeed)
+        (publicKey, shared) = (key.publicKey.rawRepresentation, try key.decapsulate(ciphertext))
+    case .mlkem1024:
+        let key = try MLKEM1024.PrivateKey(seed: secretSeed)
+        (publicKey, shared) = (key.publicKey.rawRepresentation, try key.decapsulate(ciphertext))
+    }
+    if let expected {
+        try expectEqual(publicKey, expected, "public key")
+    }
+    try expectEqual(shared.secretBytes, sharedSecret, "shared secret")
 }

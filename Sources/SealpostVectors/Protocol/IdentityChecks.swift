@@ -75,14 +75,19 @@ enum IdentityChecks {
         }
     }
 
+    /// The safety number of the four account fields `local/remoteAccountID`, `local/remoteAccountKey`.
+    static func safetyNumber(_ fields: JSONFields) throws -> SafetyNumber {
+        SafetyNumber(
+            localAccountID: try AccountID(rawRepresentation: try fields.hex("localAccountID")),
+            localAccountKey: try Ed25519.PublicKey(rawRepresentation: try fields.hex("localAccountKey")),
+            remoteAccountID: try AccountID(rawRepresentation: try fields.hex("remoteAccountID")),
+            remoteAccountKey: try Ed25519.PublicKey(rawRepresentation: try fields.hex("remoteAccountKey")))
+    }
+
     static func safetyNumber(_ group: VectorGroup, _ test: VectorTest) -> CheckOutcome {
         judge(test) {
             let fields = test.fields
-            let number = SafetyNumber(
-                localAccountID: try AccountID(rawRepresentation: try fields.hex("localAccountID")),
-                localAccountKey: try Ed25519.PublicKey(rawRepresentation: try fields.hex("localAccountKey")),
-                remoteAccountID: try AccountID(rawRepresentation: try fields.hex("remoteAccountID")),
-                remoteAccountKey: try Ed25519.PublicKey(rawRepresentation: try fields.hex("remoteAccountKey")))
+            let number = try safetyNumber(fields)
             guard number.digits == (try fields.string("digits")) else { throw CheckFailure("digits: got \(number.digits)") }
             try expectEqual(number.scannable, try fields.hex("scannable"), "scannable")
         }
@@ -93,11 +98,7 @@ enum IdentityChecks {
     static func safetyNumberScan(_ group: VectorGroup, _ test: VectorTest) -> CheckOutcome {
         judge(test) {
             let fields = test.fields
-            let number = SafetyNumber(
-                localAccountID: try AccountID(rawRepresentation: try fields.hex("localAccountID")),
-                localAccountKey: try Ed25519.PublicKey(rawRepresentation: try fields.hex("localAccountKey")),
-                remoteAccountID: try AccountID(rawRepresentation: try fields.hex("remoteAccountID")),
-                remoteAccountKey: try Ed25519.PublicKey(rawRepresentation: try fields.hex("remoteAccountKey")))
+            let number = try safetyNumber(fields)
             guard try number.matches(scanned: try fields.hex("scanned")) else { throw SafetyNumberMismatch() }
         }
     }

@@ -24,23 +24,9 @@ struct WycheproofCase {
     /// `operation` throws ``CheckFailure`` when an output differs from the file's, and
     /// `CryptoError` when the implementation rejects the input.
     func expect(_ expectation: Expectation, _ operation: () throws -> Void) -> CheckOutcome {
-        do {
-            try operation()
-            switch expectation {
-            case .accept: return .passed
-            case .reject(let code): return .failed("\(verdict.rawValue) case accepted, but Sealpost must reject it with \(code.rawValue)")
-            }
-        } catch let failure as CheckFailure {
-            return .failed(failure.reason)
-        } catch let failure as VectorFormatError {
-            return .failed("malformed test: \(failure)")
-        } catch {
-            let code = errorCode(error)
-            switch expectation {
-            case .accept: return .failed("\(verdict.rawValue) case rejected with \(code) (\(error))")
-            case .reject(let expected):
-                return code == expected.rawValue ? .passed : .failed("rejected with \(code), expected \(expected.rawValue)")
-            }
+        switch expectation {
+        case .accept: evaluate(operation, rejectWith: nil, verdict: verdict.rawValue)
+        case .reject(let code): evaluate(operation, rejectWith: code.rawValue, verdict: verdict.rawValue)
         }
     }
 }

@@ -189,21 +189,9 @@ public enum WycheproofSuite: String, CaseIterable, Sendable {
     static func mlkem(_ test: WycheproofCase, _ set: MLKEMParameterSet) -> CheckOutcome {
         let expectation: WycheproofCase.Expectation = test.verdict == .valid ? .accept : .reject(.invalidLength)
         return test.expect(expectation) {
-            let seed = SecretBytes(copying: try test.fields.hex("seed"))
-            let ciphertext = try test.fields.hex("c")
-            let (publicKey, shared): ([UInt8], SharedSecret)
-            switch set {
-            case .mlkem768:
-                let key = try MLKEM768.PrivateKey(seed: seed)
-                (publicKey, shared) = (key.publicKey.rawRepresentation, try key.decapsulate(ciphertext))
-            case .mlkem1024:
-                let key = try MLKEM1024.PrivateKey(seed: seed)
-                (publicKey, shared) = (key.publicKey.rawRepresentation, try key.decapsulate(ciphertext))
-            }
-            if let ek = try test.fields.optionalHex("ek") {
-                try expectEqual(publicKey, ek, "ek")
-            }
-            try expectEqual(shared.secretBytes, try test.fields.hex("K"), "K")
+            try checkDecapsulation(
+                set, seed: try test.fields.hex("seed"), ciphertext: try test.fields.hex("c"),
+                publicKey: try test.fields.optionalHex("ek"), sharedSecret: try test.fields.hex("K"))
         }
     }
 }
