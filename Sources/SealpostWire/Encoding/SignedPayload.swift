@@ -14,29 +14,34 @@ public struct SignedPayload: Sendable {
     public init() {}
 
     /// Appends `lp16(field)`.
+    /// - Precondition: at most 65 535 bytes (every signed field is bounded far below that).
     public mutating func field(_ value: [UInt8]) {
-        var writer = ByteWriter(capacity: value.count + 2)
-        writer.lp16(value)
-        bytes += writer.bytes
+        precondition(value.count <= Int(UInt16.max), "signed field over 65535 bytes")
+        appendLength(value.count)
+        bytes.append(contentsOf: value)
     }
 
     /// Appends `lp16(u32(value))`.
     public mutating func field(_ value: UInt32) {
-        var writer = ByteWriter(capacity: 4)
-        writer.u32(value)
-        field(writer.bytes)
+        appendLength(4)
+        for shift in stride(from: 24, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
     }
 
     /// Appends `lp16(u64(value))`.
     public mutating func field(_ value: UInt64) {
-        var writer = ByteWriter(capacity: 8)
-        writer.u64(value)
-        field(writer.bytes)
+        appendLength(8)
+        for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
     }
 
     /// Appends `lp16(u8(value))`.
     public mutating func field(_ value: UInt8) {
-        field([value])
+        appendLength(1)
+        bytes.append(value)
+    }
+
+    private mutating func appendLength(_ count: Int) {
+        bytes.append(UInt8(count >> 8))
+        bytes.append(UInt8(truncatingIfNeeded: count))
     }
 }
 
