@@ -78,3 +78,22 @@ enum PrekeyConsumptionFixture {
         PrekeyConsumption(oneTimePrekeyID: nil, oneTimeKEMPrekeyID: nil, lastResortUse: .init(kemPrekeyID: id, baseKey: baseKey))
     }
 }
+
+extension PrekeyLifecycleTests {
+    /// The store and the identity hold private keys; printing or dumping them shows none.
+    @Test func storesAndIdentitiesPrintNoPrivateKeys() throws {
+        let device = TestAccount().devices[0]
+        let signed = device.prekeys.signedPrekey(id: device.prekeys.currentSignedPrekeyID!)!
+        let kem = device.prekeys.kemPrekey(id: device.prekeys.currentLastResortKEMPrekeyID!)!
+        let secrets = [
+            signed.privateKey.rawRepresentation, kem.privateKey.seed, device.identity.deviceKey.seed,
+        ].map { secret in secret.withUnsafeBytes { String(Hex.encode($0).prefix(16)) } }
+        for value in [device.prekeys as Any, device.identity, signed, kem] {
+            var dumped = ""
+            dump(value, to: &dumped)
+            for text in [dumped, String(describing: value), String(reflecting: value)] {
+                for secret in secrets { #expect(!text.contains(secret)) }
+            }
+        }
+    }
+}
