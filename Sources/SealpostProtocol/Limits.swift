@@ -40,4 +40,26 @@ public enum Limits {
     /// The most one-time prekeys of each kind a device keeps private keys for; with the batch
     /// size, room for a few uploads that the relay has not yet handed out.
     public static let maximumStoredOneTimePrekeys = 1_000
+
+    // MARK: Double Ratchet (`Spec/ratchet.md`, "Bounds")
+
+    /// The furthest one message may jump ahead in a receiving chain. Each skipped position costs
+    /// two HMACs and a stored key, so this bounds the work one forged header can cause; 2 000 covers
+    /// any burst a device sends while its peer is offline (vodozemac: 2 000; libsignal: 25 000).
+    public static let maximumForwardJump = 2_000
+
+    /// Skipped message keys kept per session, oldest evicted first (libsignal: 2 000).
+    public static let maximumSkippedKeys = 2_000
+
+    /// How long a skipped message key is kept: the message it waits for cannot arrive after the
+    /// relay has deleted it.
+    public static let skippedKeyLifetime: UInt64 = relayRetention + clockSkew
+
+    /// Receiving chains kept per session state, oldest dropped (libsignal: 5): late messages of a
+    /// chain older than that fail as expired.
+    public static let maximumReceivingChains = 5
+
+    /// Earlier session states kept beside the current one, for simultaneous initiation and
+    /// reordered handshakes (libsignal keeps 40).
+    public static let maximumPreviousStates = 40
 }

@@ -43,6 +43,15 @@ public struct SecretBytes: @unchecked Sendable {
         }
     }
 
+    /// Moves secret bytes out of an array, wiping the array's buffer afterwards (`sodium_memzero`).
+    ///
+    /// Use it for secrets that had to pass through an array, such as fields parsed from a
+    /// decrypted record; copies Swift made of the array earlier are out of reach.
+    public init(wiping bytes: inout [UInt8]) {
+        self.init(copying: bytes)
+        wipe(&bytes)
+    }
+
     /// Copies secret bytes out of a raw buffer.
     public init(copying bytes: UnsafeRawBufferPointer) {
         self.storage = SecretStorage.make(count: bytes.count) { destination in
