@@ -1,6 +1,6 @@
 import Testing
 import SealpostCrypto
-import SealpostProtocol
+@testable import SealpostProtocol
 import SealpostWire
 
 /// Two devices with a session: Alice initiated, Bob's record is empty until her first message.
@@ -161,5 +161,43 @@ struct RatchetTests {
             #expect(try c.aliceReceives(c.bobSends("b\(round)")) == "b\(round)")
         }
         #expect(c.aliceRecord.current?.baseKey == c.bobRecord.current?.baseKey, "both sides ended on the same session")
+    }
+}
+
+@Suite("Session records")
+struct SessionRecordTests {
+    @Test func aRecordSurvivesEncodingMidConversation() throws {
+        var c = try Conversation()
+        #expect(try c.bobReceives(c.aliceSends("0")) == "0")
+        let skippedOver = try c.aliceSends("skipped")
+        #expect(try c.bobReceives(c.aliceSends("2")) == "2")
+        #expect(try c.aliceReceives(c.bobSends("r")) == "r")
+        let bytes = c.bobRecord.serialized()
+        #expect(bytes.count == c.bobRecord.current!.encodedByteCount + 3)
+        c.bobRecord = try SessionRecord(serialized: bytes)
+        #expect(try SessionRecord(serialized: bytes).serialized().constantTimeEquals(bytes))
+        // The restored record still has the skipped key and both chains.
+        #expect(try c.bobReceives(skippedOver) == "skipped")
+        #expect(try c.aliceReceives(c.bobSends("after restore")) == "after restore")
+        #expect(try c.bobReceives(c.aliceSends("and back")) == "and back")
+        // Alice's record, with its pending handshake header cleared by the reply, round-trips too.
+        let alice = c.aliceRecord.serialized()
+        #expect(try SessionRecord(serialized: alice).serialized().constantTimeEquals(alice))
+    }
+
+    @Test func malformedRecordsAreRefused() throws {
+        var c = try Conversation()
+        _ = try c.aliceSends("pending header kept")
+        let bytes = c.aliceRecord.serialized().withUnsafeBytes { Array($0) }
+        for length in stride(from: 0, to: bytes.count, by: 53) {
+            #expect(throws: SessionError.self) { try SessionRecord(serialized: SecretBytes(copying: Array(bytes.prefix(length)))) }
+        }
+        #expect(throws: SessionError.self) { try SessionRecord(serialized: SecretBytes(copying: bytes + [0])) }
+        var version = bytes
+        version[0] = 9
+        #expect(throws: SessionError.malformed(.unsupportedVersion(structure: "session record", version: 9))) {
+            try SessionRecord(serialized: SecretBytes(copying: version))
+        }
+        #expect(String(describing: c.aliceRecord.serialized()).contains("redacted"))
     }
 }

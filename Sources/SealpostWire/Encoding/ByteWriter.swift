@@ -31,6 +31,9 @@ public struct ByteWriter: Sendable {
     /// Raw bytes of a length the format fixes.
     public mutating func raw(_ value: [UInt8]) { bytes.append(contentsOf: value) }
 
+    /// Raw bytes from a buffer (a secret's), without an intermediate array.
+    public mutating func raw(_ value: UnsafeRawBufferPointer) { bytes.append(contentsOf: value) }
+
     /// `lp8(value)`. - Precondition: at most 255 bytes (callers bound their fields first).
     public mutating func lp8(_ value: [UInt8]) {
         precondition(value.count <= Int(UInt8.max), "lp8 field over 255 bytes")
