@@ -20,6 +20,7 @@ struct VectorFilesTests {
         "identity/device-lists.json",
         "identity/safety-numbers.json",
         "handshake/pqxdh.json",
+        "ratchet/conversation.json",
     ]
 
     @Test(arguments: requiredFiles)

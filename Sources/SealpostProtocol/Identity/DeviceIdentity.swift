@@ -47,4 +47,13 @@ public struct PeerIdentity: Sendable, Hashable {
     public let deviceID: DeviceID
     /// The device identity key.
     public let deviceKey: Ed25519.PublicKey
+
+    /// A peer from its parts, for vectors and storage (`package` access: elsewhere a peer comes
+    /// only from a verified handshake).
+    package init(accountID: AccountID, accountKey: Ed25519.PublicKey, deviceID: DeviceID, deviceKey: Ed25519.PublicKey) {
+        self.accountID = accountID
+        self.accountKey = accountKey
+        self.deviceID = deviceID
+        self.deviceKey = deviceKey
+    }
 }

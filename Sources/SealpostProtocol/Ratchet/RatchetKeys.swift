@@ -50,3 +50,33 @@ public struct SystemRatchetRandomness: RatchetRandomness {
     /// A random 24-byte nonce.
     public mutating func nonce() -> XChaCha20Poly1305.Nonce { .random() }
 }
+
+/// Recorded ratchet keys and nonces, replayed in order (vectors only: `package` access).
+package struct RecordedRatchetRandomness: RatchetRandomness {
+    var ratchetKeys: [X25519.PrivateKey]
+    var nonces: [XChaCha20Poly1305.Nonce]
+    /// How many of each were taken.
+    package private(set) var ratchetKeysUsed = 0
+    package private(set) var noncesUsed = 0
+
+    package init(ratchetKeys: [X25519.PrivateKey], nonces: [XChaCha20Poly1305.Nonce]) {
+        self.ratchetKeys = ratchetKeys
+        self.nonces = nonces
+    }
+
+    /// Set when a value was asked for past the recorded ones: the vector is incomplete, and a
+    /// checker must report it rather than trust the result (a fresh random value was used).
+    package private(set) var exhausted = false
+
+    package mutating func ratchetKey() -> X25519.PrivateKey {
+        defer { ratchetKeysUsed += 1 }
+        guard ratchetKeysUsed < ratchetKeys.count else { exhausted = true; return .generate() }
+        return ratchetKeys[ratchetKeysUsed]
+    }
+
+    package mutating func nonce() -> XChaCha20Poly1305.Nonce {
+        defer { noncesUsed += 1 }
+        guard noncesUsed < nonces.count else { exhausted = true; return .random() }
+        return nonces[noncesUsed]
+    }
+}

@@ -80,6 +80,53 @@ public struct SessionState: Sendable {
         pendingInitialMessage = nil
     }
 
+    /// The initiator's state from raw handshake outputs, for vectors (`package` access).
+    package init(
+        initiatorRootKey: SecretBytes, chainKey: SecretBytes, associatedData: [UInt8], baseKey: X25519.PublicKey, peer: PeerIdentity,
+        signedPrekey: X25519.PublicKey, randomness: inout some RatchetRandomness
+    ) throws(SessionError) {
+        let ratchet = randomness.ratchetKey()
+        let dh: SharedSecret
+        do { dh = try ratchet.sharedSecret(with: signedPrekey) } catch { throw .malformed(.invalidValue(field: "signed prekey", reason: "low-order key")) }
+        let (root, chain) = RatchetKDF.root(initiatorRootKey, dh)
+        self.peer = peer
+        self.associatedData = associatedData
+        self.baseKey = baseKey
+        rootKey = root
+        sendingKey = ratchet
+        sendingChainKey = chain
+        sendingCounter = 0
+        previousCounter = 0
+        receivingChains = [ReceivingChain(remoteKey: signedPrekey, chainKey: chainKey, counter: 0)]
+        skippedKeys = []
+        retiredKeys = []
+        pendingInitialMessage = nil
+    }
+
+    /// The responder's state from raw handshake outputs, for vectors (`package` access).
+    package init(
+        responderRootKey: SecretBytes, chainKey: SecretBytes, associatedData: [UInt8], baseKey: X25519.PublicKey, peer: PeerIdentity,
+        signedPrekey: X25519.PrivateKey
+    ) {
+        self.peer = peer
+        self.associatedData = associatedData
+        self.baseKey = baseKey
+        rootKey = responderRootKey
+        sendingKey = signedPrekey
+        sendingChainKey = chainKey
+        sendingCounter = 0
+        previousCounter = 0
+        receivingChains = []
+        skippedKeys = []
+        retiredKeys = []
+        pendingInitialMessage = nil
+    }
+
+    /// The current root key (vectors only).
+    package var currentRootKey: SecretBytes { rootKey }
+    /// The current sending chain key (vectors only).
+    package var currentSendingChainKey: SecretBytes { sendingChainKey }
+
     // MARK: Sending
 
     /// An encrypted message and the state to commit with it.

@@ -60,6 +60,7 @@ func errorCode(_ error: any Error) -> String {
     case let error as CryptoError: error.code.rawValue
     case let error as WireError: error.code
     case let error as HandshakeError: error.code
+    case let error as SessionError: error.code
     case is SafetyNumberMismatch: "mismatch"
     case SafetyNumberError.malformed as SafetyNumberError: "malformed"
     case SafetyNumberError.unsupportedVersion as SafetyNumberError: "unsupportedVersion"

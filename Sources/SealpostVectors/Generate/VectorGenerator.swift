@@ -13,6 +13,7 @@ public enum VectorGenerator {
         "identity/device-lists.json",
         "identity/safety-numbers.json",
         "handshake/pqxdh.json",
+        "ratchet/conversation.json",
     ]
 
     /// Generates every file into `directory` (normally `Vectors/`) and returns the paths written.
@@ -23,6 +24,7 @@ public enum VectorGenerator {
             ("identity/device-lists.json", try IdentityVectors.deviceLists()),
             ("identity/safety-numbers.json", try IdentityVectors.safetyNumbers()),
             ("handshake/pqxdh.json", try HandshakeVectors.generate(committed: committedCiphertexts(at: handshakeURL))),
+            ("ratchet/conversation.json", try RatchetVectors.generate()),
         ]
         var written: [URL] = []
         for (path, text) in contents {
