@@ -6,10 +6,12 @@
 # iterations (start-up and that workload's fixtures), and divides by N. Fixtures with random keys
 # (ML-KEM key generation varies) leave a small residue, well under 1 % of the handshake figures.
 #
-# Usage: ./callgrind.sh [N]   (default N = 300). Needs valgrind (apt-get install valgrind).
+# Usage: ./callgrind.sh [N] [PREFIX]   (default N = 300; PREFIX keeps only workloads whose name
+# starts with it). Needs valgrind (apt-get install valgrind).
 set -euo pipefail
 cd "$(dirname "$0")"
 iterations=${1:-300}
+prefix=${2:-}
 swift build -c release --product primitive-loop >/dev/null
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
@@ -27,7 +29,7 @@ count() { # NAME ITERATIONS VARIANT -> total instructions (Ir)
 }
 
 printf '%-34s %14s %14s %8s\n' "workload" "sealpost Ir" "direct Ir" "ratio"
-for name in $("$binary" list); do
+for name in $("$binary" list | grep "^$prefix"); do
     # Each run builds only its workload's group; a run of 0 iterations measures that start-up.
     wrapper=$(( ($(count "$name" "$iterations" wrapper) - $(count "$name" 0 wrapper)) / iterations ))
     direct=$(( ($(count "$name" "$iterations" direct) - $(count "$name" 0 direct)) / iterations ))

@@ -7,7 +7,7 @@ import SealpostCrypto
 public enum Workloads {
     public static let all: [Workload] = {
         _ = sodium_init()
-        return x25519() + ed25519() + aead() + hkdf() + mlkem() + HandshakeWorkloads.all()
+        return x25519() + ed25519() + aead() + hkdf() + mlkem() + HandshakeWorkloads.all() + RatchetWorkloads.all()
     }()
 
     /// Builds only the group that holds `name`, so that a run measuring one workload (under
@@ -20,6 +20,7 @@ public enum Workloads {
             else if name.contains("chacha20poly1305") { aead }
             else if name.hasPrefix("hkdf") { hkdf }
             else if name.hasPrefix("mlkem") { mlkem }
+            else if name.hasPrefix("ratchet") { RatchetWorkloads.all }
             else { HandshakeWorkloads.all }
         return group().first { $0.name == name }
     }

@@ -7,6 +7,10 @@ import Foundation
 import PrimitiveWorkloads
 
 let arguments = CommandLine.arguments
+if arguments.count == 2, arguments[1] == "record-sizes" {
+    for (label, size) in RatchetWorkloads.recordSizes() { print("\(label): \(size) bytes") }
+    exit(0)
+}
 if arguments.count == 2, arguments[1] == "list" {
     for workload in Workloads.all { print(workload.name) }
     exit(0)
