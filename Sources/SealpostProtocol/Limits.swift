@@ -62,4 +62,21 @@ public enum Limits {
     /// Earlier session states kept beside the current one, for simultaneous initiation and
     /// reordered handshakes (libsignal keeps 40).
     public static let maximumPreviousStates = 40
+
+    // MARK: Decryption errors (`Spec/ratchet.md`, "Decryption errors")
+
+    /// At most one session reset per peer device in this interval: a peer (or a replayed report)
+    /// cannot make a sender rebuild sessions in a loop.
+    public static let minimumResetInterval: UInt64 = 3_600
+
+    /// Messages kept per peer device to resend after a reset; older ones are lost to a reset, as
+    /// they would be to retention.
+    public static let resendLogCapacity = 100
+
+    /// How long a sent message stays in the resend log, and how old a decryption error may be: a
+    /// message older than this would have expired at the relay anyway.
+    public static let resendLogLifetime: UInt64 = relayRetention + clockSkew
+
+    /// Decryption errors remembered per peer device, so a replayed one changes nothing.
+    public static let handledErrorMemory = 64
 }

@@ -55,6 +55,8 @@ public enum SignatureDomains {
     public static let signedPrekey = SignatureDomain("sealpost/signed-prekey/v1")
     /// A device key signing an ML-KEM-1024 prekey.
     public static let kemPrekey = SignatureDomain("sealpost/kem-prekey/v1")
+    /// A device key reporting a message it could not decrypt.
+    public static let decryptionError = SignatureDomain("sealpost/decryption-error/v1")
 }
 
 /// Reads a 64-byte signature.
