@@ -28,6 +28,12 @@ public struct ResendLog: Sendable {
         if entries.count > Limits.resendLogCapacity { entries.removeFirst(entries.count - Limits.resendLogCapacity) }
     }
 
+    /// Records a sent message by its ratchet key and number (vectors, storage).
+    package mutating func record(ratchetKey: X25519.PublicKey, messageNumber: UInt32, plaintext: [UInt8], sentAt: UInt64) {
+        entries.append(Entry(ratchetKey: ratchetKey, messageNumber: messageNumber, sentAt: sentAt, plaintext: plaintext))
+        if entries.count > Limits.resendLogCapacity { entries.removeFirst(entries.count - Limits.resendLogCapacity) }
+    }
+
     /// Drops entries older than ``Limits/resendLogLifetime``.
     public mutating func prune(now: UInt64) {
         entries.removeAll { now > $0.sentAt && now - $0.sentAt > Limits.resendLogLifetime }
@@ -48,6 +54,12 @@ public struct ResetGuard: Sendable, Hashable {
 
     /// No reset yet.
     public init() {}
+
+    /// A guard from stored values (vectors, storage).
+    package init(lastResetAt: UInt64?, handled: [[UInt8]]) {
+        self.lastResetAt = lastResetAt
+        self.handled = handled
+    }
 
     mutating func note(_ key: [UInt8], at time: UInt64) {
         lastResetAt = time
@@ -113,7 +125,15 @@ public enum DecryptionErrors {
     public static func evaluate(
         _ report: DecryptionErrorMessage, identity: DeviceIdentity, peer: PeerIdentity, log: ResendLog, guard resetGuard: ResetGuard, now: UInt64
     ) throws(DecryptionErrorRejection) -> Reset {
-        guard report.senderAccountID == identity.accountID, report.senderDeviceID == identity.deviceID else { throw .notForThisDevice }
+        try evaluate(report, accountID: identity.accountID, deviceID: identity.deviceID, peer: peer, log: log, guard: resetGuard, now: now)
+    }
+
+    /// ``evaluate(_:identity:peer:log:guard:now:)`` for a device known by its ids (vectors).
+    package static func evaluate(
+        _ report: DecryptionErrorMessage, accountID: AccountID, deviceID: DeviceID, peer: PeerIdentity, log: ResendLog,
+        guard resetGuard: ResetGuard, now: UInt64
+    ) throws(DecryptionErrorRejection) -> Reset {
+        guard report.senderAccountID == accountID, report.senderDeviceID == deviceID else { throw .notForThisDevice }
         guard report.reporterAccountID == peer.accountID, report.reporterDeviceID == peer.deviceID else { throw .wrongReporter }
         do { try report.verify(deviceKey: peer.deviceKey) } catch { throw .authenticationFailed }
         guard report.time <= now + Limits.clockSkew, now <= report.time + Limits.resendLogLifetime else { throw .stale }

@@ -114,7 +114,66 @@ enum RatchetVectors {
             reject("a6's header moved beyond the window", "Window", "tooFarAhead", replay: 23, farAhead),
             reject("a0 to a Bob whose associated data differs", "WrongAD", "authenticationFailed", replay: 1, first, bobAD: otherAD),
         ])
+        try decryptionErrors(into: &file, failed: last)
         return file.json
+    }
+
+    /// Reports Bob makes about `failed` (Alice's a6), as Alice checks them.
+    static func decryptionErrors(into file: inout VectorFileBuilder, failed: RatchetMessage) throws {
+        file.notes["Forged"] = "Signed by a key that is not the reporter's pinned device key."
+        file.notes["OtherLabel"] = "The reporter's signature over the same fields, made in another signature domain."
+        file.notes["WrongDevice"] = "Addressed to another sender device."
+        file.notes["Replayed"] = "A report the sender already handled."
+        file.notes["RateLimited"] = "A second reset inside the minimum interval."
+        file.notes["Stale"] = "Older than the resend log's lifetime."
+        let now: UInt64 = 1_790_000_000
+        let bobSeed = VectorSeeds.bytes("ratchet/bob-device-seed")
+        let bobKey = try Ed25519.PrivateKey(seed: SecretBytes(copying: bobSeed))
+        let bobAccount = try AccountID(rawRepresentation: VectorSeeds.bytes("ratchet/bob-account-id", 16))
+        let aliceAccount = try AccountID(rawRepresentation: VectorSeeds.bytes("ratchet/alice-account-id", 16))
+        let bobDevice = try DeviceID(2)
+        let aliceDevice = try DeviceID(1)
+        func report(key: Ed25519.PrivateKey = bobKey, to device: DeviceID = aliceDevice, time: UInt64 = now) -> DecryptionErrorMessage {
+            DecryptionErrorMessage.sign(
+                reporterAccountID: bobAccount, reporterDeviceID: bobDevice, senderAccountID: aliceAccount, senderDeviceID: device,
+                ratchetKey: failed.ratchetKey, messageNumber: failed.messageNumber, time: time, deviceKey: key)
+        }
+        var handledKey = ByteWriter()
+        handledKey.raw(failed.ratchetKey.rawRepresentation)
+        handledKey.u32(failed.messageNumber)
+        func test(_ comment: String, _ flags: [String], _ error: String?, _ report: DecryptionErrorMessage, handled: Bool = false, lastReset: UInt64? = nil)
+            -> (String, String, [String], String?, VectorFileBuilder.Test)
+        {
+            var test = VectorFileBuilder.Test()
+            test.hex("reporterDeviceSeed", bobSeed)
+            test.hex("reporterAccountID", bobAccount.rawRepresentation)
+            test.int("reporterDeviceID", bobDevice.value)
+            test.hex("senderAccountID", aliceAccount.rawRepresentation)
+            test.int("senderDeviceID", aliceDevice.value)
+            test.hex("loggedRatchetKey", failed.ratchetKey.rawRepresentation)
+            test.int("loggedMessageNumber", failed.messageNumber)
+            test.int("now", now)
+            test.hex("report", report.serialized())
+            if handled { test.hexes("handled", [handledKey.bytes]) }
+            if let lastReset { test.int("lastResetAt", lastReset) }
+            return (comment, error == nil ? "Spec/ratchet.md, Decryption errors" : "derived from Spec/ratchet.md, Decryption errors", flags, error, test)
+        }
+        let good = report()
+        let payload = DecryptionErrorMessage.payload(bobAccount, bobDevice, aliceAccount, aliceDevice, failed.ratchetKey, failed.messageNumber, now)
+        let relabelled = DecryptionErrorMessage(
+            reporterAccountID: bobAccount, reporterDeviceID: bobDevice, senderAccountID: aliceAccount, senderDeviceID: aliceDevice,
+            ratchetKey: failed.ratchetKey, messageNumber: failed.messageNumber, time: now,
+            signature: bobKey.signature(for: payload.bytes, in: SignatureDomains.deviceList))
+        let stranger = try Ed25519.PrivateKey(seed: SecretBytes(copying: VectorSeeds.bytes("ratchet/stranger")))
+        file.group("decryption-error", comment: "Bob reports that a6 failed; Alice decides", [
+            test("a fresh report from the pinned device is accepted", [], nil, good),
+            test("signed by another key", ["Forged"], "authenticationFailed", report(key: stranger)),
+            test("signed by Bob's device key in the device-list domain", ["OtherLabel"], "authenticationFailed", relabelled),
+            test("addressed to another device of Alice", ["WrongDevice"], "notForThisDevice", report(to: try DeviceID(9))),
+            test("already handled", ["Replayed"], "alreadyHandled", good, handled: true),
+            test("a reset 10 minutes ago", ["RateLimited"], "rateLimited", good, lastReset: now - 600),
+            test("made 32 days ago", ["Stale"], "stale", report(time: now - 32 * 86_400)),
+        ])
     }
 
     static func stepOutput(_ step: RatchetScenario.Step, _ key: String) -> String {
