@@ -49,7 +49,7 @@ struct DecryptionErrorTests {
         let initiated = try Handshake.initiate(
             identity: s.c.alice.devices[0].identity, accountID: s.c.bob.accountID, accountKey: s.c.bob.accountKey.publicKey,
             deviceList: s.c.bob.deviceList, bundle: bundle, pinned: nil, now: s.c.now, randomness: &handshakeRandomness)
-        s.c.aliceRecord.promote(try SessionState(initiator: initiated, signedPrekey: bundle.signedPrekey.key, randomness: &s.c.random))
+        s.c.aliceRecord.promote(try SessionState(initiator: initiated, randomness: &s.c.random))
         for entry in reset.resend {
             let text = String(decoding: entry.plaintext, as: UTF8.self)
             #expect(try s.c.bobReceives(s.send(text)) == text)

@@ -97,3 +97,34 @@ extension PrekeyLifecycleTests {
         }
     }
 }
+
+extension PrekeyLifecycleTests {
+    /// Bundles fetched and never used (abandoned, or a client draining the relay) must not fill
+    /// the store for good: once the relay has handed a key out, its private key goes after the
+    /// retention window, and replenishing resumes.
+    @Test func drainedOneTimeKeysDoNotBlockReplenishing() {
+        var device = TestAccount().devices[0]
+        var time = TestAccount.now
+        // The relay keeps reporting 0 left: every upload is drained at once.
+        for _ in 0..<12 {
+            time += Limits.day
+            _ = device.prekeys.maintain(now: time, identity: device.identity, relayOneTimeCount: 0, relayOneTimeKEMCount: 0)
+        }
+        #expect(device.prekeys.oneTimePrekeyIDs.count <= Limits.maximumStoredOneTimePrekeys)
+        time += Limits.relayRetention + Limits.clockSkew
+        let uploads = device.prekeys.maintain(now: time, identity: device.identity, relayOneTimeCount: 0, relayOneTimeKEMCount: 0)
+        #expect(!uploads.deletedPrekeyIDs.isEmpty)
+        #expect(uploads.oneTimePrekeys.count == Limits.oneTimePrekeyBatchSize, "replenishing resumed")
+        #expect(uploads.oneTimeKEMPrekeys.count == Limits.oneTimePrekeyBatchSize)
+    }
+
+    /// Keys the relay still holds are never deleted, however old.
+    @Test func keysStillAtTheRelayAreKept() {
+        var device = TestAccount().devices[0]
+        let ids = device.prekeys.oneTimePrekeyIDs
+        let later = TestAccount.now + 200 * Limits.day
+        _ = device.prekeys.maintain(now: later, identity: device.identity, relayOneTimeCount: ids.count, relayOneTimeKEMCount: 100)
+        _ = device.prekeys.maintain(now: later + 100 * Limits.day, identity: device.identity, relayOneTimeCount: ids.count, relayOneTimeKEMCount: 100)
+        #expect(ids.allSatisfy { device.prekeys.oneTimePrekey(id: $0) != nil })
+    }
+}

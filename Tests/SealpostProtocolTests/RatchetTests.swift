@@ -20,7 +20,7 @@ struct Conversation {
         let initiated = try Handshake.initiate(
             identity: alice.devices[0].identity, accountID: bob.accountID, accountKey: bob.accountKey.publicKey, deviceList: bob.deviceList,
             bundle: bundle, pinned: nil, now: now, randomness: &handshakeRandomness)
-        aliceRecord.promote(try SessionState(initiator: initiated, signedPrekey: bundle.signedPrekey.key, randomness: &random))
+        aliceRecord.promote(try SessionState(initiator: initiated, randomness: &random))
     }
 
     mutating func aliceSends(_ text: String) throws -> SessionMessage {
@@ -151,7 +151,7 @@ struct RatchetTests {
         let initiated = try Handshake.initiate(
             identity: c.bob.devices[0].identity, accountID: c.alice.accountID, accountKey: c.alice.accountKey.publicKey,
             deviceList: c.alice.deviceList, bundle: aliceBundle, pinned: nil, now: c.now, randomness: &handshakeRandomness)
-        c.bobRecord.promote(try SessionState(initiator: initiated, signedPrekey: aliceBundle.signedPrekey.key, randomness: &c.random))
+        c.bobRecord.promote(try SessionState(initiator: initiated, randomness: &c.random))
         let fromAlice = try c.aliceSends("A1")
         let fromBob = try c.bobSends("B1")
         #expect(try c.bobReceives(fromAlice) == "A1")
@@ -199,5 +199,33 @@ struct SessionRecordTests {
             try SessionRecord(serialized: SecretBytes(copying: version))
         }
         #expect(String(describing: c.aliceRecord.serialized()).contains("redacted"))
+    }
+}
+
+extension RatchetTests {
+    /// A forged header with a new ratchet key and a number beyond the window is refused before
+    /// any DH or key derivation.
+    @Test func aForgedFarHeaderIsRefusedCheaply() throws {
+        var c = try Conversation()
+        #expect(try c.bobReceives(c.aliceSends("0")) == "0")
+        let forged = try RatchetMessage(
+            ratchetKey: X25519.PrivateKey.generate().publicKey, previousChainLength: 0,
+            messageNumber: UInt32(Limits.maximumForwardJump) + 1, nonce: .random(), ciphertext: [UInt8](repeating: 0, count: 16))
+        let error = #expect(throws: SessionError.self) { try c.bobReceives(.ratchet(forged)) }
+        #expect(error?.code == "tooFarAhead")
+    }
+
+    /// Skipped keys older than their lifetime are gone: the late message is refused, not opened.
+    @Test func skippedKeysExpire() throws {
+        var c = try Conversation()
+        #expect(try c.bobReceives(c.aliceSends("0")) == "0")
+        let late = try c.aliceSends("late")
+        #expect(try c.bobReceives(c.aliceSends("2")) == "2")
+        var random = SystemRatchetRandomness()
+        let muchLater = c.now + Limits.skippedKeyLifetime + 1
+        #expect(throws: SessionError.duplicate) {
+            try c.bobRecord.decrypt(late, now: muchLater, randomness: &random)
+        }
+        #expect(try c.bobRecord.decrypt(late, now: c.now, randomness: &random).plaintext == Array("late".utf8))
     }
 }

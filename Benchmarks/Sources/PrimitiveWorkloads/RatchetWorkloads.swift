@@ -24,7 +24,7 @@ public enum RatchetWorkloads {
             let initiated = try! Handshake.initiate(
                 identity: aliceParty.identity, accountID: bobParty.accountID, accountKey: bobParty.accountKey.publicKey,
                 deviceList: bobParty.list, bundle: bundle, pinned: nil, now: now, randomness: &handshakeRandom)
-            var alice = try! SessionState(initiator: initiated, signedPrekey: bundle.signedPrekey.key, randomness: &random)
+            var alice = try! SessionState(initiator: initiated, randomness: &random)
             let first = try! alice.encrypt([1], now: now, randomness: &random)
             alice = first.state
             var bobRecord = SessionRecord()

@@ -64,10 +64,15 @@ enum HMACBackend {
     /// HKDF (RFC 5869 §2): the PRK lives only in a stack buffer that is wiped before returning,
     /// so a derivation allocates nothing but its output.
     static func hkdf(_ ikm: SecretBytes, salt: [UInt8], info: [UInt8], count: Int) -> SecretBytes {
+        salt.withUnsafeBytes { hkdf(ikm, salt: $0, info: info, count: count) }
+    }
+
+    /// HKDF with the salt as a raw buffer (a secret's, for the ratchet's root key).
+    static func hkdf(_ ikm: SecretBytes, salt: UnsafeRawBufferPointer, info: [UInt8], count: Int) -> SecretBytes {
         Sodium.ensureReady()
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: HMACSHA256.byteCount) { prk in
             var state = crypto_auth_hmacsha256_state()
-            salt.withCBytes { saltBytes, saltCount in checked(crypto_auth_hmacsha256_init(&state, saltBytes, saltCount)) }
+            checked(crypto_auth_hmacsha256_init(&state, salt.cBytes, salt.count))
             ikm.withUnsafeBytes { checked(crypto_auth_hmacsha256_update(&state, $0.cBytes, UInt64($0.count))) }
             checked(crypto_auth_hmacsha256_final(&state, prk.baseAddress!))
             withUnsafeMutableBytes(of: &state) { wipe($0) }

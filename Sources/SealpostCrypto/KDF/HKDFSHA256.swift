@@ -41,6 +41,18 @@ public enum HKDFSHA256 {
         return HMACBackend.hkdf(inputKeyMaterial, salt: salt, info: info, count: outputByteCount)
     }
 
+    /// HKDF with a secret salt (the Double Ratchet's root key), never copied out of its storage.
+    ///
+    /// - Throws: ``CryptoError/Code/outputTooLong`` past 8 160 bytes.
+    public static func deriveKey(
+        inputKeyMaterial: SecretBytes, salt: SecretBytes, info: [UInt8], outputByteCount: Int
+    ) throws -> SecretBytes {
+        try checkOutputLength(outputByteCount)
+        return salt.withUnsafeBytes { saltBytes in
+            HMACBackend.hkdf(inputKeyMaterial, salt: saltBytes, info: info, count: outputByteCount)
+        }
+    }
+
     private static func checkOutputLength(_ count: Int) throws {
         guard count >= 0 else {
             throw CryptoError(.invalidParameters, subject: "HKDF-SHA-256", detail: "output length \(count) is negative")

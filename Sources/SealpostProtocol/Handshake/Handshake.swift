@@ -17,6 +17,8 @@ public enum Handshake {
         public let peer: PeerIdentity
         /// Trust on first use: how the account key compared, and the pin to store.
         public let trust: AccountTrustCheck
+        /// The responder's signed prekey: the initiator's first remote ratchet key.
+        public let signedPrekey: X25519.PublicKey
     }
 
     /// What the responder keeps once the first message authenticates.
@@ -74,7 +76,7 @@ public enum Handshake {
                 kemPrekeyID: bundle.kemPrekey.id, oneTimePrekeyID: bundle.oneTimePrekey?.id, kemCiphertext: kemCiphertext,
                 confirmation: confirmation.withUnsafeBytes { Array($0) })
         }
-        return InitiatorResult(message: message, secret: secret, peer: verified.peer, trust: verified.trust)
+        return InitiatorResult(message: message, secret: secret, peer: verified.peer, trust: verified.trust, signedPrekey: bundle.signedPrekey.key)
     }
 
     /// Answers an initial message addressed to this device.

@@ -11,6 +11,9 @@ public struct PrekeyStore: ResponderPrekeys, Sendable {
     private(set) var kemPrekeys: [UInt32: KEMPrekeyRecord] = [:]
     private(set) var oneTimePrekeys: [UInt32: OneTimePrekeyRecord] = [:]
     private(set) var lastResortBaseKeys: [UInt32: Set<X25519.PublicKey>] = [:]
+    /// When this device first saw that the relay no longer holds a one-time prekey (it was handed
+    /// out): any mail for it arrives within ``Limits/relayRetention`` + ``Limits/clockSkew`` of then.
+    private(set) var handedOutSince: [UInt32: UInt64] = [:]
     /// The id the next prekey of each kind gets. Ids count up from a random start (PQXDH §4.13),
     /// so two devices rarely share ids and a reinstalled device does not reuse old ones.
     private var nextID: UInt32
@@ -75,9 +78,35 @@ public struct PrekeyStore: ResponderPrekeys, Sendable {
     /// Applies a committed handshake: deletes the one-time keys it used, remembers a last-resort
     /// base key. Call it in the same transaction that stores the new session.
     public mutating func apply(_ consumption: PrekeyConsumption) {
-        if let id = consumption.oneTimePrekeyID { oneTimePrekeys[id] = nil }
-        if let id = consumption.oneTimeKEMPrekeyID { kemPrekeys[id] = nil }
-        if let use = consumption.lastResortUse { lastResortBaseKeys[use.kemPrekeyID, default: []].insert(use.baseKey) }
+        if let id = consumption.oneTimePrekeyID { oneTimePrekeys[id] = nil; handedOutSince[id] = nil }
+        if let id = consumption.oneTimeKEMPrekeyID { kemPrekeys[id] = nil; handedOutSince[id] = nil }
+        // A last-resort key deleted meanwhile needs no memory: nothing can use it any more.
+        if let use = consumption.lastResortUse, kemPrekeys[use.kemPrekeyID] != nil {
+            var seen = lastResortBaseKeys[use.kemPrekeyID, default: []]
+            if seen.count < Self.maximumRememberedBaseKeys { seen.insert(use.baseKey) }
+            lastResortBaseKeys[use.kemPrekeyID] = seen
+        }
+    }
+
+    /// Base keys remembered per last-resort prekey: one per handshake that used it during its
+    /// 61-day life. Past this, further handshakes still work but their replays are not caught;
+    /// one-time prekeys (which the relay hands out first) make this rare.
+    public static let maximumRememberedBaseKeys = 10_000
+
+    /// Deletes one-time private keys the relay handed out long enough ago that no mail for them
+    /// can still arrive. The relay hands out one-time prekeys oldest first (`Spec/relay.md`), so
+    /// the `relayCount` newest stored keys are the ones it still holds; every older one was handed
+    /// out, at the latest now.
+    private mutating func sweepHandedOut(ids: [UInt32], relayCount: Int, now: UInt64, deleted: inout [UInt32], delete: (inout PrekeyStore, UInt32) -> Void) {
+        let handedOut = ids.dropLast(max(0, min(relayCount, ids.count)))
+        for id in handedOut {
+            guard let since = handedOutSince[id] else { handedOutSince[id] = now; continue }
+            if now >= since + Limits.relayRetention + Limits.clockSkew {
+                delete(&self, id)
+                handedOutSince[id] = nil
+                deleted.append(id)
+            }
+        }
     }
 
     /// What to upload after ``maintain(now:identity:relayOneTimeCount:relayOneTimeKEMCount:)``.
@@ -99,11 +128,17 @@ public struct PrekeyStore: ResponderPrekeys, Sendable {
     ///   (or missing) are replaced;
     /// - one-time prekeys of each kind are topped up by ``Limits/oneTimePrekeyBatchSize`` when the
     ///   relay reports fewer than ``Limits/oneTimePrekeyReplenishThreshold``;
+    /// - a one-time private key the relay no longer holds is deleted ``Limits/relayRetention`` +
+    ///   ``Limits/clockSkew`` after this device first noticed (a handshake that used it deletes it
+    ///   sooner), so fetched-but-unused keys never fill the store for good;
     /// - a signed or last-resort private key is deleted once it is older than
     ///   ``Limits/prekeyPrivateKeyLifetime`` and is not the current one, together with the base
     ///   keys remembered for it.
     public mutating func maintain(now: UInt64, identity: DeviceIdentity, relayOneTimeCount: Int, relayOneTimeKEMCount: Int) -> Uploads {
         var uploads = Uploads()
+        // Ids count up, so sorted ids are upload order (a wrap after 2^32 ids is not handled).
+        sweepHandedOut(ids: oneTimePrekeyIDs, relayCount: relayOneTimeCount, now: now, deleted: &uploads.deletedPrekeyIDs) { $0.oneTimePrekeys[$1] = nil }
+        sweepHandedOut(ids: oneTimeKEMPrekeyIDs, relayCount: relayOneTimeKEMCount, now: now, deleted: &uploads.deletedPrekeyIDs) { $0.kemPrekeys[$1] = nil }
         if currentSignedPrekeyID.flatMap({ signedPrekeys[$0] }).map({ now >= $0.published.createdAt + Limits.prekeyRotationInterval }) ?? true {
             let record = SignedPrekeyRecord.generate(id: takeID(), createdAt: now, identity: identity)
             insert(record)
@@ -141,6 +176,7 @@ public struct PrekeyStore: ResponderPrekeys, Sendable {
             lastResortBaseKeys[id] = nil
             uploads.deletedPrekeyIDs.append(id)
         }
+        for id in lastResortBaseKeys.keys where kemPrekeys[id] == nil { lastResortBaseKeys[id] = nil }
         uploads.deletedPrekeyIDs.sort()
         return uploads
     }

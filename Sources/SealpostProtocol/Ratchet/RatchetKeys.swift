@@ -10,9 +10,8 @@ enum RatchetKDF {
     /// `KDF_RK(rk, dh_out)`: HKDF-SHA-256 with `rk` as the salt and the DH output as input key
     /// material; 64 bytes: the new root key, then the new chain key.
     static func root(_ rootKey: SecretBytes, _ dhOutput: SharedSecret) -> (root: SecretBytes, chain: SecretBytes) {
-        let salt = rootKey.withUnsafeBytes { Array($0) }
         // 64 bytes is far below HKDF's limit: this cannot fail.
-        guard let output = try? HKDFSHA256.deriveKey(inputKeyMaterial: dhOutput.secretBytes, salt: salt, info: rootInfo, outputByteCount: 64) else {
+        guard let output = try? HKDFSHA256.deriveKey(inputKeyMaterial: dhOutput.secretBytes, salt: rootKey, info: rootInfo, outputByteCount: 64) else {
             preconditionFailure("HKDF cannot fail for 64 bytes")
         }
         return (output.slice(0..<32), output.slice(32..<64))

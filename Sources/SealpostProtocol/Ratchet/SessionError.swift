@@ -16,6 +16,8 @@ public enum SessionError: Error, Hashable, Sendable, CustomStringConvertible {
     case expiredChain
     /// No session state can decrypt it, and it carries no handshake to start one.
     case noSession
+    /// A chain reached 2^32 messages: its message numbers would repeat. Start a new session.
+    case chainExhausted
     /// The handshake carried by an initial message was refused.
     case handshake(HandshakeError)
     /// Starting a session from this initial message needs the initiator account's signed device
@@ -31,6 +33,7 @@ public enum SessionError: Error, Hashable, Sendable, CustomStringConvertible {
         case .tooFarAhead: "tooFarAhead"
         case .expiredChain: "expiredChain"
         case .noSession: "noSession"
+        case .chainExhausted: "chainExhausted"
         case .handshake(let error): error.code
         case .deviceListNeeded: "deviceListNeeded"
         }
@@ -45,6 +48,7 @@ public enum SessionError: Error, Hashable, Sendable, CustomStringConvertible {
         case .tooFarAhead(let jump): "message is \(jump) ahead in its chain, more than \(Limits.maximumForwardJump) allowed"
         case .expiredChain: "message belongs to a chain this session no longer keeps"
         case .noSession: "no session can decrypt this message"
+        case .chainExhausted: "this chain reached 2^32 messages; start a new session"
         case .handshake(let error): "handshake refused: \(error)"
         case .deviceListNeeded(let account): "the device list of account \(account) is needed to start this session"
         }

@@ -33,7 +33,8 @@ extension SessionRecord {
         }
         writer.u8(UInt8(previous.count))
         for state in previous { state.write(to: &writer) }
-        var bytes = writer.bytes
+        // The writer lets go of its buffer first, so the wipe happens in place, not on a copy.
+        var bytes = writer.takeBytes()
         return SecretBytes(wiping: &bytes)
     }
 

@@ -55,6 +55,10 @@ public struct SessionRecord: Sendable {
         public let record: SessionRecord
         /// The message.
         public let plaintext: [UInt8]
+        /// The device the message authenticated as: the peer of the state that decrypted it. A
+        /// caller compares it with its pin; a message from an earlier state whose peer is no longer
+        /// trusted (after an accepted account-key change) must not be shown as the current peer's.
+        public let peer: PeerIdentity
         /// Set when the message started a new session: the handshake to commit (prekey deletions,
         /// the pin) and show (a changed account key).
         public let handshake: Handshake.ResponderResult?
@@ -88,7 +92,7 @@ public struct SessionRecord: Sendable {
                     next.previous.remove(at: current == nil ? index : index - 1)
                     next.promote(received.state)
                 }
-                return Received(record: next, plaintext: received.plaintext, handshake: nil)
+                return Received(record: next, plaintext: received.plaintext, peer: received.state.peer, handshake: nil)
             } catch {
                 failures.append(error)
             }
@@ -130,6 +134,6 @@ public struct SessionRecord: Sendable {
         let received = try state.decrypt(ratchetMessage, now: now, randomness: &randomness)
         var next = self
         next.promote(received.state)
-        return Received(record: next, plaintext: received.plaintext, handshake: result)
+        return Received(record: next, plaintext: received.plaintext, peer: result.peer, handshake: result)
     }
 }

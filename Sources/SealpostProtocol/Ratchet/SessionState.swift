@@ -44,7 +44,8 @@ public struct SessionState: Sendable {
     /// The initiator's state after ``Handshake/initiate(identity:accountID:accountKey:deviceList:bundle:pinned:now:randomness:)``:
     /// the responder's signed prekey is the first remote ratchet key, and the handshake's chain key
     /// its sending chain; the initiator ratchets once to its own first sending chain.
-    public init(initiator result: Handshake.InitiatorResult, signedPrekey: X25519.PublicKey, randomness: inout some RatchetRandomness) throws(SessionError) {
+    public init(initiator result: Handshake.InitiatorResult, randomness: inout some RatchetRandomness) throws(SessionError) {
+        let signedPrekey = result.signedPrekey
         let ratchet = randomness.ratchetKey()
         let dh: SharedSecret
         do { dh = try ratchet.sharedSecret(with: signedPrekey) } catch { throw .malformed(.invalidValue(field: "signed prekey", reason: "low-order key")) }
@@ -144,10 +145,13 @@ public struct SessionState: Sendable {
         guard plaintext.count <= RatchetMessage.maximumPlaintextBytes else {
             throw .malformed(.lengthOutOfBounds(field: "plaintext", maximum: RatchetMessage.maximumPlaintextBytes, got: plaintext.count))
         }
+        // A chain of 2^32 messages would repeat N; it never happens, and is refused if it did.
+        guard sendingCounter < UInt32.max else { throw .chainExhausted }
         var next = self
+        next.evictSkippedKeys(now: now)
         let (messageKey, chainKey) = RatchetKDF.chain(sendingChainKey)
         next.sendingChainKey = chainKey
-        next.sendingCounter = sendingCounter &+ 1
+        next.sendingCounter = sendingCounter + 1
         let header = RatchetMessage.header(ratchetKey: sendingKey.publicKey, previousChainLength: previousCounter, messageNumber: sendingCounter)
         let nonce = randomness.nonce()
         let ciphertext = XChaCha20Poly1305.seal(
@@ -177,6 +181,7 @@ public struct SessionState: Sendable {
     /// - Throws: ``SessionError``; a failure leaves this state as it was.
     public func decrypt(_ message: RatchetMessage, now: UInt64, randomness: inout some RatchetRandomness) throws(SessionError) -> Received {
         var next = self
+        next.evictSkippedKeys(now: now)
         let messageKey = try next.messageKey(for: message, now: now, randomness: &randomness)
         let ad = associatedData + [RatchetMessage.version] + message.header
         guard let plaintext = try? XChaCha20Poly1305.open(message.ciphertext, using: RatchetKDF.aeadKey(messageKey), nonce: message.nonce, authenticating: ad) else {
@@ -184,7 +189,6 @@ public struct SessionState: Sendable {
         }
         // A reply authenticated: the peer has the session, so the handshake header can stop.
         next.pendingInitialMessage = nil
-        next.evictSkippedKeys(now: now)
         return Received(state: next, plaintext: plaintext)
     }
 
@@ -197,6 +201,9 @@ public struct SessionState: Sendable {
             return try advance(chain: index, to: message.messageNumber, now: now)
         }
         guard !retiredKeys.contains(message.ratchetKey) else { throw .expiredChain }
+        // A new chain starts at 0: refuse a jump beyond the window before any DH or skipping, so a
+        // forged header costs little.
+        guard Int(message.messageNumber) <= Limits.maximumForwardJump else { throw .tooFarAhead(jump: Int(message.messageNumber)) }
         // A new ratchet key from the peer: finish the current chain up to PN, then step the ratchet.
         if var current = receivingChains.last, message.previousChainLength > current.counter {
             let jump = Int(message.previousChainLength) - Int(current.counter)
@@ -228,12 +235,13 @@ public struct SessionState: Sendable {
     private mutating func advance(chain index: Int, to number: UInt32, now: UInt64) throws(SessionError) -> SecretBytes {
         var chain = receivingChains[index]
         guard number >= chain.counter else { throw .duplicate }
+        guard number < UInt32.max else { throw .chainExhausted }
         let jump = Int(number) - Int(chain.counter)
         guard jump <= Limits.maximumForwardJump else { throw .tooFarAhead(jump: jump) }
         skip(&chain, until: number, now: now)
         let (messageKey, next) = RatchetKDF.chain(chain.chainKey)
         chain.chainKey = next
-        chain.counter = number &+ 1
+        chain.counter = number + 1
         receivingChains[index] = chain
         return messageKey
     }

@@ -31,6 +31,14 @@ public struct ByteWriter: Sendable {
     /// Raw bytes of a length the format fixes.
     public mutating func raw(_ value: [UInt8]) { bytes.append(contentsOf: value) }
 
+    /// Hands over the bytes and empties the writer, so the caller holds the only reference to the
+    /// buffer (and can wipe it in place).
+    public mutating func takeBytes() -> [UInt8] {
+        let out = bytes
+        bytes = []
+        return out
+    }
+
     /// Raw bytes from a buffer (a secret's), without an intermediate array.
     public mutating func raw(_ value: UnsafeRawBufferPointer) { bytes.append(contentsOf: value) }
 

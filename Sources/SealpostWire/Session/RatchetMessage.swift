@@ -79,6 +79,8 @@ public struct RatchetMessage: Sendable, Hashable {
         let number = try reader.u32()
         let nonceBytes = try reader.raw(XChaCha20Poly1305.nonceByteCount)
         guard let nonce = try? XChaCha20Poly1305.Nonce(rawRepresentation: nonceBytes) else { throw .invalidValue(field: "nonce", reason: "not 24 bytes") }
+        let maximum = Self.maximumPlaintextBytes + XChaCha20Poly1305.tagByteCount
+        guard reader.remaining <= maximum else { throw .lengthOutOfBounds(field: "ratchet ciphertext", maximum: maximum, got: reader.remaining) }
         let ciphertext = try reader.raw(reader.remaining)
         try self.init(ratchetKey: key, previousChainLength: previous, messageNumber: number, nonce: nonce, ciphertext: ciphertext)
     }
@@ -125,11 +127,18 @@ public enum SessionMessage: Sendable, Hashable {
         switch try reader.u8() {
         case 1:
             let header = try InitialMessage(serialized: try reader.lp16("initial message", maximum: 4096))
-            self = .initial(header, try RatchetMessage(serialized: try reader.raw(reader.remaining)))
+            self = .initial(header, try RatchetMessage(serialized: try Self.rest(&reader)))
         case 2:
-            self = .ratchet(try RatchetMessage(serialized: try reader.raw(reader.remaining)))
+            self = .ratchet(try RatchetMessage(serialized: try Self.rest(&reader)))
         case let type:
             throw .unknownType(field: "session message", type: type)
         }
+    }
+
+    /// The rest of the input, refused before copying if no ratchet message can be that long.
+    private static func rest(_ reader: inout ByteReader) throws(WireError) -> [UInt8] {
+        let maximum = 1 + RatchetMessage.headerByteCount + XChaCha20Poly1305.nonceByteCount + RatchetMessage.maximumPlaintextBytes + XChaCha20Poly1305.tagByteCount
+        guard reader.remaining <= maximum else { throw .lengthOutOfBounds(field: "ratchet message", maximum: maximum, got: reader.remaining) }
+        return try reader.raw(reader.remaining)
     }
 }
