@@ -57,7 +57,11 @@ let package = Package(
         ),
         .testTarget(
             name: "SealpostCryptoTests",
-            dependencies: ["SealpostCrypto"]
+            dependencies: [
+                "SealpostCrypto",
+                // swift-crypto's own HPKE, for the differential test only.
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .testTarget(
             name: "SealpostWireTests",

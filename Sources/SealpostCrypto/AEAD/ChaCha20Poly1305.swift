@@ -23,6 +23,10 @@ public enum ChaCha20Poly1305 {
             }
             self.rawRepresentation = rawRepresentation
         }
+
+        init(trusted rawRepresentation: [UInt8]) {
+            self.rawRepresentation = rawRepresentation
+        }
     }
 
     /// Encrypts and authenticates `plaintext`, and authenticates `associatedData`.

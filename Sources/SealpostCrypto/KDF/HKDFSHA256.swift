@@ -15,6 +15,13 @@ public enum HKDFSHA256 {
         }
     }
 
+    /// HKDF-Extract with a secret salt (HPKE's `secret` step salts with the KEM's shared secret).
+    public static func extract(salt: SecretBytes, inputKeyMaterial: SecretBytes) -> SecretBytes {
+        salt.withUnsafeBytes { saltBytes in
+            inputKeyMaterial.withUnsafeBytes { ikm in HMACBackend.mac(key: saltBytes, message: ikm) }
+        }
+    }
+
     /// HKDF-Expand (RFC 5869 §2.3): `outputByteCount` bytes of keying material.
     ///
     /// - Parameters:
