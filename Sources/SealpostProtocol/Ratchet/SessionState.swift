@@ -45,43 +45,22 @@ public struct SessionState: Sendable {
     /// the responder's signed prekey is the first remote ratchet key, and the handshake's chain key
     /// its sending chain; the initiator ratchets once to its own first sending chain.
     public init(initiator result: Handshake.InitiatorResult, randomness: inout some RatchetRandomness) throws(SessionError) {
-        let signedPrekey = result.signedPrekey
-        let ratchet = randomness.ratchetKey()
-        let dh: SharedSecret
-        do { dh = try ratchet.sharedSecret(with: signedPrekey) } catch { throw .malformed(.invalidValue(field: "signed prekey", reason: "low-order key")) }
-        let (root, chain) = RatchetKDF.root(result.secret.rootKey, dh)
-        peer = result.peer
-        associatedData = result.secret.associatedData
-        baseKey = result.message.baseKey
-        rootKey = root
-        sendingKey = ratchet
-        sendingChainKey = chain
-        sendingCounter = 0
-        previousCounter = 0
-        receivingChains = [ReceivingChain(remoteKey: signedPrekey, chainKey: result.secret.chainKey, counter: 0)]
-        skippedKeys = []
-        retiredKeys = []
+        try self.init(
+            initiatorRootKey: result.secret.rootKey, chainKey: result.secret.chainKey, associatedData: result.secret.associatedData,
+            baseKey: result.message.baseKey, peer: result.peer, signedPrekey: result.signedPrekey, randomness: &randomness)
         pendingInitialMessage = result.message
     }
 
     /// The responder's state after ``Handshake/respond(to:identity:initiatorDeviceList:pinned:prekeys:now:)``:
     /// its signed prekey is its first ratchet key and the handshake's chain key its sending chain.
     public init(responder result: Handshake.ResponderResult, baseKey: X25519.PublicKey, signedPrekey: X25519.PrivateKey) {
-        peer = result.peer
-        associatedData = result.secret.associatedData
-        self.baseKey = baseKey
-        rootKey = result.secret.rootKey
-        sendingKey = signedPrekey
-        sendingChainKey = result.secret.chainKey
-        sendingCounter = 0
-        previousCounter = 0
-        receivingChains = []
-        skippedKeys = []
-        retiredKeys = []
-        pendingInitialMessage = nil
+        self.init(
+            responderRootKey: result.secret.rootKey, chainKey: result.secret.chainKey, associatedData: result.secret.associatedData,
+            baseKey: baseKey, peer: result.peer, signedPrekey: signedPrekey)
     }
 
-    /// The initiator's state from raw handshake outputs, for vectors (`package` access).
+    /// The initiator's state from the handshake's raw outputs; the public initializer and the
+    /// vectors both go through it (`package` access).
     package init(
         initiatorRootKey: SecretBytes, chainKey: SecretBytes, associatedData: [UInt8], baseKey: X25519.PublicKey, peer: PeerIdentity,
         signedPrekey: X25519.PublicKey, randomness: inout some RatchetRandomness
@@ -104,7 +83,8 @@ public struct SessionState: Sendable {
         pendingInitialMessage = nil
     }
 
-    /// The responder's state from raw handshake outputs, for vectors (`package` access).
+    /// The responder's state from the handshake's raw outputs; the public initializer and the
+    /// vectors both go through it (`package` access).
     package init(
         responderRootKey: SecretBytes, chainKey: SecretBytes, associatedData: [UInt8], baseKey: X25519.PublicKey, peer: PeerIdentity,
         signedPrekey: X25519.PrivateKey
