@@ -79,4 +79,37 @@ public enum Limits {
 
     /// Decryption errors remembered per peer device, so a replayed one changes nothing.
     public static let handledErrorMemory = 64
+
+    // MARK: Sealed envelopes (`Spec/envelope.md`, "Time limits")
+
+    /// How long a sender certificate is valid after the relay issues it. Short, so a device
+    /// removed from an account stops being able to send sealed mail within a day (Signal: 1 day).
+    public static let senderCertificateLifetime: UInt64 = 1 * day
+
+    /// A device fetches a new sender certificate once less than this is left on its current one,
+    /// so an upload never races the expiry.
+    public static let senderCertificateRefreshMargin: UInt64 = senderCertificateLifetime / 2
+
+    /// How far the relay's stamp may pass a sender certificate's expiry, or a server certificate's
+    /// window, and still be accepted: both times come from the relay's own clocks, which an
+    /// operator keeps synchronized, so this is minutes, not ``clockSkew``.
+    public static let certificateClockSkew: UInt64 = 600
+
+    /// How often a device replaces its envelope key. Each rotation bounds what a stolen envelope
+    /// private key reveals: senders of mail sealed to older keys stay hidden once those are gone.
+    public static let envelopeKeyRotationInterval: UInt64 = 7 * day
+
+    /// How long a sender may keep sealing to an envelope key it fetched; after that it fetches the
+    /// recipient's current key again, and the relay refuses uploads sealed to a key its device
+    /// replaced longer ago than this (`Spec/relay.md`).
+    public static let envelopeKeyCacheLifetime: UInt64 = 1 * day
+
+    /// How long an envelope private key is kept after its device published the next one:
+    /// `envelopeKeyCacheLifetime + relayRetention + clockSkew` = 32 days, after which no mail
+    /// sealed to it can still be waiting.
+    public static let envelopeKeyRetention: UInt64 = envelopeKeyCacheLifetime + relayRetention + clockSkew
+
+    /// The oldest envelope key a sender accepts: a device that has been offline cannot rotate,
+    /// and its mail would expire unread after this anyway.
+    public static let maximumEnvelopeKeyAge: UInt64 = relayRetention + clockSkew
 }

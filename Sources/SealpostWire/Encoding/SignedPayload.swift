@@ -45,7 +45,7 @@ public struct SignedPayload: Sendable {
     }
 }
 
-/// The signature domains of `Spec/identity.md` and `Spec/handshake.md`.
+/// The signature domains of `Spec/identity.md`, `Spec/handshake.md` and `Spec/envelope.md`.
 public enum SignatureDomains {
     /// An account key certifying a device.
     public static let deviceCertificate = SignatureDomain("sealpost/device-certificate/v1")
@@ -57,6 +57,14 @@ public enum SignatureDomains {
     public static let kemPrekey = SignatureDomain("sealpost/kem-prekey/v1")
     /// A device key reporting a message it could not decrypt.
     public static let decryptionError = SignatureDomain("sealpost/decryption-error/v1")
+    /// A device key signing its X25519 envelope key (`Spec/envelope.md`).
+    public static let envelopeKey = SignatureDomain("sealpost/envelope-key/v1")
+    /// The operator root key certifying a server signing key.
+    public static let serverCertificate = SignatureDomain("sealpost/server-certificate/v1")
+    /// The operator root key revoking server signing keys.
+    public static let serverKeyRevocation = SignatureDomain("sealpost/server-key-revocation/v1")
+    /// A server signing key certifying a sending device.
+    public static let senderCertificate = SignatureDomain("sealpost/sender-certificate/v1")
 }
 
 /// Reads a 64-byte signature.

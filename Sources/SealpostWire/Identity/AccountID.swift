@@ -74,3 +74,20 @@ public struct DeviceID: Sendable, Hashable, Comparable, CustomStringConvertible 
     /// Numeric order.
     public static func < (lhs: DeviceID, rhs: DeviceID) -> Bool { lhs.value < rhs.value }
 }
+
+/// One device of one account: the address of a mailbox.
+public struct DeviceAddress: Sendable, Hashable, CustomStringConvertible {
+    /// The account.
+    public let accountID: AccountID
+    /// The device.
+    public let deviceID: DeviceID
+
+    /// An address from its parts.
+    public init(accountID: AccountID, deviceID: DeviceID) {
+        self.accountID = accountID
+        self.deviceID = deviceID
+    }
+
+    /// `account/device`.
+    public var description: String { "\(accountID)/\(deviceID)" }
+}

@@ -1,0 +1,114 @@
+import SealpostCrypto
+import SealpostWire
+
+/// The content of an envelope, encrypted once for every recipient under a fresh key K
+/// (`Spec/envelope.md`, "Content").
+///
+/// ```
+/// okm        = HKDF-SHA256(salt = "", ikm = K, info = "sealpost/envelope-content/v1" ‖ envelope id, 64)
+/// key        = okm[0..<32]      commitment = okm[32..<64]
+/// c          = commitment ‖ ChaCha20-Poly1305(key, nonce = 00^12, pad(content), ad = 0x01 ‖ envelope id)
+/// ```
+/// ChaCha20-Poly1305 alone is not key-committing: a sender could craft one ciphertext that opens
+/// to different contents under two keys given to two recipients. The commitment, derived from K
+/// beside the encryption key, makes c open under one K only. Each K encrypts exactly one content,
+/// so the all-zero nonce is never reused under a key.
+public struct PreparedContent: Sendable {
+    /// The envelope id, bound into the content and every part.
+    public let envelopeID: EnvelopeID
+    /// `c`: what the upload carries once.
+    public let content: [UInt8]
+    /// `SHA-256(c)`, which every recipient's inner message commits to.
+    public let contentHash: [UInt8]
+    let contentKey: SecretBytes
+
+    static let contentKeyByteCount = 32
+    static let label = Array("sealpost/envelope-content/v1".utf8)
+
+    /// Pads and encrypts `plaintext` under a fresh random key.
+    /// - Throws: ``EnvelopeError/invalidInput(_:)`` for content over ``EnvelopePadding/maximumContentBytes``.
+    public init(_ plaintext: [UInt8], envelopeID: EnvelopeID) throws(EnvelopeError) {
+        try self.init(plaintext, envelopeID: envelopeID, contentKey: .random(count: Self.contentKeyByteCount))
+    }
+
+    /// With a given key: for vectors, and for re-creating an outbox entry (`package` access).
+    package init(_ plaintext: [UInt8], envelopeID: EnvelopeID, contentKey: SecretBytes) throws(EnvelopeError) {
+        guard plaintext.count <= EnvelopePadding.maximumContentBytes else {
+            throw .invalidInput("content is \(plaintext.count) bytes, at most \(EnvelopePadding.maximumContentBytes)")
+        }
+        guard contentKey.count == Self.contentKeyByteCount else { throw .invalidInput("a content key is 32 bytes") }
+        let (key, commitment) = Self.derive(contentKey, envelopeID: envelopeID)
+        let padded = EnvelopePadding.pad(plaintext, to: EnvelopePadding.contentBucket(forPaddedLength: plaintext.count + 1))
+        let nonce = try! ChaCha20Poly1305.Nonce(rawRepresentation: [UInt8](repeating: 0, count: ChaCha20Poly1305.nonceByteCount))
+        let content = commitment + ChaCha20Poly1305.seal(padded, using: key, nonce: nonce, authenticating: Self.associatedData(envelopeID))
+        self.envelopeID = envelopeID
+        self.content = content
+        self.contentHash = SHA256.hash(content)
+        self.contentKey = contentKey
+    }
+
+    static func associatedData(_ envelopeID: EnvelopeID) -> [UInt8] {
+        [SealedEnvelope.version] + envelopeID.rawRepresentation
+    }
+
+    static func derive(_ contentKey: SecretBytes, envelopeID: EnvelopeID) -> (key: AEADKey, commitment: [UInt8]) {
+        // 64 bytes of HKDF output and a 32-byte key are always within bounds.
+        let okm = try! HKDFSHA256.deriveKey(inputKeyMaterial: contentKey, salt: [], info: label + envelopeID.rawRepresentation, outputByteCount: 64)
+        return (try! AEADKey(okm.prefix(32)), okm.slice(32..<64).withUnsafeBytes { Array($0) })
+    }
+
+    /// Checks the commitment, decrypts and unpads `c` with the key an inner message carried.
+    /// - Throws: ``EnvelopeError/authenticationFailed`` for a wrong key (commitment or tag);
+    ///   ``EnvelopeError/invalidPadding(_:)``.
+    static func open(_ content: [UInt8], envelopeID: EnvelopeID, contentKey: SecretBytes) throws(EnvelopeError) -> [UInt8] {
+        let commitmentCount = SealedEnvelope.commitmentByteCount
+        guard content.count >= commitmentCount + ChaCha20Poly1305.tagByteCount else { throw .authenticationFailed }
+        let (key, commitment) = derive(contentKey, envelopeID: envelopeID)
+        guard SecretBytes(copying: commitment).constantTimeEquals(Array(content[..<commitmentCount])) else { throw .authenticationFailed }
+        let nonce = try! ChaCha20Poly1305.Nonce(rawRepresentation: [UInt8](repeating: 0, count: ChaCha20Poly1305.nonceByteCount))
+        guard let padded = try? ChaCha20Poly1305.open(Array(content[commitmentCount...]), using: key, nonce: nonce, authenticating: associatedData(envelopeID)) else {
+            throw .authenticationFailed
+        }
+        let plaintext: [UInt8]
+        do { plaintext = try EnvelopePadding.unpad(padded, field: "content padding") } catch { throw .invalidPadding("content") }
+        guard padded.count == EnvelopePadding.contentBucket(forPaddedLength: plaintext.count + 1) else { throw .invalidPadding("content") }
+        return plaintext
+    }
+}
+
+/// The plaintext every recipient's inner ratchet message carries (`Spec/envelope.md`, "Content
+/// key message"), 81 bytes:
+///
+/// `u8 version = 0x01 ‖ envelope id (16) ‖ K (32) ‖ SHA-256(c) (32)`
+///
+/// The ratchet authenticates it as the sender's, so the sender vouches for the envelope id and
+/// for the one content every recipient device gets; it gives each recipient forward secrecy and
+/// post-compromise security for K.
+struct ContentKeyMessage {
+    static let version: UInt8 = 1
+    static let byteCount = 1 + EnvelopeID.byteCount + 32 + 32
+
+    let envelopeID: EnvelopeID
+    let contentKey: SecretBytes
+    let contentHash: [UInt8]
+
+    /// The 81 bytes, in an array the caller wipes after use.
+    static func plaintext(for prepared: PreparedContent) -> [UInt8] {
+        var writer = ByteWriter(capacity: byteCount)
+        writer.u8(version)
+        writer.raw(prepared.envelopeID.rawRepresentation)
+        prepared.contentKey.withUnsafeBytes { writer.raw($0) }
+        writer.raw(prepared.contentHash)
+        return writer.takeBytes()
+    }
+
+    init(plaintext bytes: [UInt8]) throws(WireError) {
+        var reader = ByteReader(bytes, structure: "content key message")
+        try reader.version(Self.version)
+        envelopeID = try EnvelopeID(rawRepresentation: try reader.raw(EnvelopeID.byteCount))
+        var key = try reader.raw(32)
+        contentKey = SecretBytes(wiping: &key)
+        contentHash = try reader.raw(32)
+        try reader.finish()
+    }
+}
