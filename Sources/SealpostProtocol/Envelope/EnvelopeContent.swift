@@ -47,6 +47,11 @@ public struct PreparedContent: Sendable {
         self.contentKey = contentKey
     }
 
+    /// The content-key message for this content (vectors only: it holds K).
+    package static func contentKeyPlaintext(_ prepared: PreparedContent) -> [UInt8] {
+        ContentKeyMessage.plaintext(for: prepared)
+    }
+
     static func associatedData(_ envelopeID: EnvelopeID) -> [UInt8] {
         [SealedEnvelope.version] + envelopeID.rawRepresentation
     }

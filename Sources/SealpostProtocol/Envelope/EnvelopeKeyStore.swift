@@ -10,6 +10,13 @@ public struct EnvelopeKeyRecord: Sendable {
     /// When this device confirmed the publication of the next key; `nil` while senders may
     /// still fetch this one.
     public internal(set) var retiredAt: UInt64?
+
+    /// A record from its parts (`package` access: vectors and storage).
+    package init(published: SignedEnvelopeKey, privateKey: X25519.PrivateKey, retiredAt: UInt64?) {
+        self.published = published
+        self.privateKey = privateKey
+        self.retiredAt = retiredAt
+    }
 }
 
 /// A device's envelope keys and their rotation (`Spec/envelope.md`, "Envelope keys").

@@ -52,7 +52,7 @@ public enum EnvelopeSealer {
     static let infoLabel = Array("sealpost/envelope/v1".utf8)
 
     /// HPKE's `info` for a part to `address`, sealed to envelope key `keyID`.
-    static func info(_ address: DeviceAddress, keyID: UInt32) -> [UInt8] {
+    package static func info(_ address: DeviceAddress, keyID: UInt32) -> [UInt8] {
         var writer = ByteWriter(capacity: infoLabel.count + 1 + AccountID.byteCount + 8)
         writer.raw(infoLabel)
         writer.u8(SealedEnvelope.version)
@@ -63,7 +63,7 @@ public enum EnvelopeSealer {
     }
 
     /// The AEAD's associated data of a part.
-    static func associatedData(_ envelopeID: EnvelopeID, contentHash: [UInt8]) -> [UInt8] {
+    package static func associatedData(_ envelopeID: EnvelopeID, contentHash: [UInt8]) -> [UInt8] {
         [SealedEnvelope.version] + envelopeID.rawRepresentation + contentHash
     }
 

@@ -62,6 +62,8 @@ func errorCode(_ error: any Error) -> String {
     case let error as HandshakeError: error.code
     case let error as SessionError: error.code
     case let error as DecryptionErrorRejection: error.code
+    case let error as EnvelopeError: error.code
+    case let error as OperatorTrustError: error.code
     case is SafetyNumberMismatch: "mismatch"
     case SafetyNumberError.malformed as SafetyNumberError: "malformed"
     case SafetyNumberError.unsupportedVersion as SafetyNumberError: "unsupportedVersion"

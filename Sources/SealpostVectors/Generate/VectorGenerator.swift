@@ -14,6 +14,8 @@ public enum VectorGenerator {
         "identity/safety-numbers.json",
         "handshake/pqxdh.json",
         "ratchet/conversation.json",
+        "envelope/certificates.json",
+        "envelope/sealed-envelopes.json",
     ]
 
     /// Generates every file into `directory` (normally `Vectors/`) and returns the paths written.
@@ -25,6 +27,8 @@ public enum VectorGenerator {
             ("identity/safety-numbers.json", try IdentityVectors.safetyNumbers()),
             ("handshake/pqxdh.json", try HandshakeVectors.generate(committed: committedCiphertexts(at: handshakeURL))),
             ("ratchet/conversation.json", try RatchetVectors.generate()),
+            ("envelope/certificates.json", try EnvelopeVectors.certificates()),
+            ("envelope/sealed-envelopes.json", try EnvelopeVectors.sealedEnvelopes()),
         ]
         var written: [URL] = []
         for (path, text) in contents {
