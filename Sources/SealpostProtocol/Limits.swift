@@ -109,6 +109,11 @@ public enum Limits {
     /// sealed to it can still be waiting.
     public static let envelopeKeyRetention: UInt64 = envelopeKeyCacheLifetime + relayRetention + clockSkew
 
+    /// How long a device remembers the (sender, envelope id) of each processed envelope: a sender
+    /// may resend a message from its resend log for ``resendLogLifetime`` after sending it, and
+    /// the relay keeps the resent envelope for ``relayRetention`` more; 62 days.
+    public static let processedEnvelopeMemory: UInt64 = resendLogLifetime + relayRetention + clockSkew
+
     /// The oldest envelope key a sender accepts: a device that has been offline cannot rotate,
     /// and its mail would expire unread after this anyway.
     public static let maximumEnvelopeKeyAge: UInt64 = relayRetention + clockSkew

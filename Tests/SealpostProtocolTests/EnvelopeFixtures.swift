@@ -29,7 +29,8 @@ struct MailDevice {
     var device: TestDevice
     var envelopeKeys = EnvelopeKeyStore()
     var records: [DeviceAddress: SessionRecord] = [:]
-    var accessSecret = DeliveryAccessSecret.generate()
+    /// The processed-envelope set the vault would keep.
+    var processed = Set<EnvelopeDeduplicationKey>()
 
     init(_ device: TestDevice, now: UInt64 = TestAccount.now) {
         self.device = device
@@ -54,6 +55,8 @@ struct Mail {
     var bob: [MailDevice]
     var random = SystemRatchetRandomness()
     let now = TestAccount.now
+    /// Bob's account's access secret, which Alice, a contact, holds; the relay holds its verifier.
+    var bobAccessSecret = DeliveryAccessSecret.generate()
 
     init() {
         alice = MailDevice(aliceAccount.devices[0])
@@ -80,8 +83,8 @@ struct Mail {
             let sent = try aliceRecord(for: index).encrypt(prepared, now: now, randomness: &random)
             alice.records[bob[index].address] = sent.record
             let recipient = try EnvelopeRecipient(
-                peer: bob[index].peer, envelopeKey: bob[index].currentEnvelopeKey,
-                access: .key(bob[index].accessSecret.accessKey(for: bobAccount.accountID)), now: now)
+                peer: bob[index].peer, envelopeKey: bob[index].currentEnvelopeKey, fetchedAt: now,
+                access: .key(try bobAccessSecret.accessKey(for: bobAccount.accountID)), now: now)
             messages.append((recipient, sent.message))
         }
         return try EnvelopeSealer.seal(prepared, messages: messages, certificate: certificate ?? op.senderCertificate(for: alice.identity))
@@ -102,8 +105,9 @@ struct Mail {
         let record = bob[index].records[unverified.claimedSender] ?? SessionRecord()
         let opened = try unverified.decrypt(
             record: record, identity: bob[index].identity, prekeys: bob[index].device.prekeys, initiatorDeviceList: aliceAccount.deviceList,
-            pinned: nil, now: readNow, randomness: &random)
+            pinned: nil, alreadyProcessed: { [processed = bob[index].processed] in processed.contains($0) }, now: readNow, randomness: &random)
         bob[index].records[unverified.claimedSender] = opened.record
+        bob[index].processed.insert(opened.deduplicationKey)
         if let handshake = opened.handshake { bob[index].device.prekeys.apply(handshake.consumption) }
         return opened
     }

@@ -56,6 +56,16 @@ struct EnvelopeKeyStoreTests {
         #expect(store.record(id: first.id)?.retiredAt == 100 + Limits.envelopeKeyRotationInterval)
     }
 
+    @Test func aKeyDatedInTheFutureIsReplaced() throws {
+        let device = TestAccount().devices[0].identity
+        var store = EnvelopeKeyStore()
+        let future = TestAccount.now + 10 * Limits.day
+        store.confirmPublished(id: store.maintain(now: future, identity: device).publish!.id, now: future)
+        // The clock was wrong and is now corrected, ten days back.
+        let replacement = try #require(store.maintain(now: TestAccount.now, identity: device).publish)
+        #expect(replacement.createdAt == TestAccount.now)
+    }
+
     @Test func theStoreRoundTripsAndRejectsDamage() throws {
         let device = TestAccount().devices[0].identity
         var store = EnvelopeKeyStore()
@@ -81,13 +91,19 @@ struct EnvelopeKeyStoreTests {
     @Test func sendersRefuseStaleOrForeignEnvelopeKeys() throws {
         let mail = Mail()
         let key = mail.bob[0].currentEnvelopeKey
-        _ = try EnvelopeRecipient(peer: mail.bob[0].peer, envelopeKey: key, access: .none, now: mail.now + Limits.maximumEnvelopeKeyAge)
+        let late = mail.now + Limits.maximumEnvelopeKeyAge
+        _ = try EnvelopeRecipient(peer: mail.bob[0].peer, envelopeKey: key, fetchedAt: late, access: .none, now: late)
         #expect(throws: EnvelopeError.staleEnvelopeKey(key.id)) {
-            try EnvelopeRecipient(peer: mail.bob[0].peer, envelopeKey: key, access: .none, now: mail.now + Limits.maximumEnvelopeKeyAge + 1)
+            try EnvelopeRecipient(peer: mail.bob[0].peer, envelopeKey: key, fetchedAt: late + 1, access: .none, now: late + 1)
+        }
+        // A key fetched more than the cache lifetime ago must be fetched again.
+        _ = try EnvelopeRecipient(peer: mail.bob[0].peer, envelopeKey: key, fetchedAt: mail.now, access: .none, now: mail.now + Limits.envelopeKeyCacheLifetime)
+        #expect(throws: EnvelopeError.staleEnvelopeKey(key.id)) {
+            try EnvelopeRecipient(peer: mail.bob[0].peer, envelopeKey: key, fetchedAt: mail.now, access: .none, now: mail.now + Limits.envelopeKeyCacheLifetime + 1)
         }
         // Bob's device 1 key presented as device 2's: the signature covers the device.
         #expect(throws: EnvelopeError.authenticationFailed) {
-            try EnvelopeRecipient(peer: mail.bob[1].peer, envelopeKey: key, access: .none, now: mail.now)
+            try EnvelopeRecipient(peer: mail.bob[1].peer, envelopeKey: key, fetchedAt: mail.now, access: .none, now: mail.now)
         }
     }
 }

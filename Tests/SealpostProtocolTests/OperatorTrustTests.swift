@@ -21,6 +21,24 @@ struct OperatorTrustTests {
         }
     }
 
+    @Test func aCertificateLivingLongerThanTheRelayIssuesIsRefused() throws {
+        let forever = op.senderCertificate(for: device, expires: .max)
+        #expect(throws: EnvelopeError.certificateLifetimeExceeded(expires: .max, receivedAt: now)) { try op.trust.validate(forever, receivedAt: now, now: now) }
+        let edge = now + Limits.senderCertificateLifetime + Limits.certificateClockSkew
+        try op.trust.validate(op.senderCertificate(for: device, expires: edge), receivedAt: now, now: now)
+        #expect(throws: EnvelopeError.self) { try op.trust.validate(op.senderCertificate(for: device, expires: edge + 1), receivedAt: now, now: now) }
+    }
+
+    @Test func aRenewedServerCertificateExtendsAndAnOlderOneCannotShorten() throws {
+        var trust = op.trust
+        let renewed = try ServerCertificate.issue(
+            rootKey: op.root, keyID: op.serverKeyID, serverKey: op.serverKey.publicKey, notBefore: now, notAfter: now + 200 * Limits.day)
+        try trust.add(renewed)
+        #expect(trust.serverCertificates[op.serverKeyID] == renewed)
+        try trust.add(op.serverCertificate)
+        #expect(trust.serverCertificates[op.serverKeyID] == renewed)
+    }
+
     @Test func implausibleStampsAreRefused() throws {
         let certificate = op.senderCertificate(for: device)
         #expect(throws: EnvelopeError.implausibleDeliveryTime(receivedAt: now + Limits.clockSkew + 1, now: now)) {

@@ -29,11 +29,17 @@ public struct DeliveryAccessSecret: Sendable, CustomStringConvertible, CustomDeb
 
     /// `HKDF-SHA256(salt = "", ikm = secret, info = "sealpost/access-key/v1" ‖ account id, 16)`:
     /// the key senders show for `accountID`.
-    public func accessKey(for accountID: AccountID) -> DeliveryAccessKey {
-        let okm = try! HKDFSHA256.deriveKey(
-            inputKeyMaterial: secret, salt: [], info: Array("sealpost/access-key/v1".utf8) + accountID.rawRepresentation,
-            outputByteCount: DeliveryAccessKey.byteCount)
-        return try! DeliveryAccessKey(okm)  // 16 bytes by construction
+    /// - Throws: ``EnvelopeError/invalidInput(_:)`` only if HKDF refused its fixed parameters,
+    ///   which it cannot.
+    public func accessKey(for accountID: AccountID) throws(EnvelopeError) -> DeliveryAccessKey {
+        do {
+            let okm = try HKDFSHA256.deriveKey(
+                inputKeyMaterial: secret, salt: [], info: Array("sealpost/access-key/v1".utf8) + accountID.rawRepresentation,
+                outputByteCount: DeliveryAccessKey.byteCount)
+            return try DeliveryAccessKey(okm)
+        } catch {
+            throw .invalidInput("access key derivation: \(error)")
+        }
     }
 
     /// Redacted.

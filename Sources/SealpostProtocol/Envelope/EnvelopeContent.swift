@@ -37,10 +37,10 @@ public struct PreparedContent: Sendable {
             throw .invalidInput("content is \(plaintext.count) bytes, at most \(EnvelopePadding.maximumContentBytes)")
         }
         guard contentKey.count == Self.contentKeyByteCount else { throw .invalidInput("a content key is 32 bytes") }
-        let (key, commitment) = Self.derive(contentKey, envelopeID: envelopeID)
-        let padded = EnvelopePadding.pad(plaintext, to: EnvelopePadding.contentBucket(forPaddedLength: plaintext.count + 1))
-        let nonce = try! ChaCha20Poly1305.Nonce(rawRepresentation: [UInt8](repeating: 0, count: ChaCha20Poly1305.nonceByteCount))
-        let content = commitment + ChaCha20Poly1305.seal(padded, using: key, nonce: nonce, authenticating: Self.associatedData(envelopeID))
+        let (key, commitment) = try Self.derive(contentKey, envelopeID: envelopeID)
+        let padded: [UInt8]
+        do { padded = try EnvelopePadding.padContent(plaintext) } catch { throw .invalidInput("\(error)") }
+        let content = commitment + ChaCha20Poly1305.seal(padded, using: key, nonce: try Self.zeroNonce(), authenticating: Self.associatedData(envelopeID))
         self.envelopeID = envelopeID
         self.content = content
         self.contentHash = SHA256.hash(content)
@@ -56,10 +56,21 @@ public struct PreparedContent: Sendable {
         [SealedEnvelope.version] + envelopeID.rawRepresentation
     }
 
-    static func derive(_ contentKey: SecretBytes, envelopeID: EnvelopeID) -> (key: AEADKey, commitment: [UInt8]) {
-        // 64 bytes of HKDF output and a 32-byte key are always within bounds.
-        let okm = try! HKDFSHA256.deriveKey(inputKeyMaterial: contentKey, salt: [], info: label + envelopeID.rawRepresentation, outputByteCount: 64)
-        return (try! AEADKey(okm.prefix(32)), okm.slice(32..<64).withUnsafeBytes { Array($0) })
+    static func derive(_ contentKey: SecretBytes, envelopeID: EnvelopeID) throws(EnvelopeError) -> (key: AEADKey, commitment: [UInt8]) {
+        do {
+            let okm = try HKDFSHA256.deriveKey(inputKeyMaterial: contentKey, salt: [], info: label + envelopeID.rawRepresentation, outputByteCount: 64)
+            return (try AEADKey(okm.prefix(32)), okm.slice(32..<64).withUnsafeBytes { Array($0) })
+        } catch {
+            // 64 bytes of output and a 32-byte key are within every bound: unreachable.
+            throw .invalidInput("content key derivation: \(error)")
+        }
+    }
+
+    /// The all-zero nonce: each content key encrypts one content.
+    static func zeroNonce() throws(EnvelopeError) -> ChaCha20Poly1305.Nonce {
+        do { return try ChaCha20Poly1305.Nonce(rawRepresentation: [UInt8](repeating: 0, count: ChaCha20Poly1305.nonceByteCount)) } catch {
+            throw .invalidInput("nonce: \(error)")  // 12 bytes: unreachable
+        }
     }
 
     /// Checks the commitment, decrypts and unpads `c` with the key an inner message carried.
@@ -68,10 +79,9 @@ public struct PreparedContent: Sendable {
     static func open(_ content: [UInt8], envelopeID: EnvelopeID, contentKey: SecretBytes) throws(EnvelopeError) -> [UInt8] {
         let commitmentCount = SealedEnvelope.commitmentByteCount
         guard content.count >= commitmentCount + ChaCha20Poly1305.tagByteCount else { throw .authenticationFailed }
-        let (key, commitment) = derive(contentKey, envelopeID: envelopeID)
+        let (key, commitment) = try derive(contentKey, envelopeID: envelopeID)
         guard SecretBytes(copying: commitment).constantTimeEquals(Array(content[..<commitmentCount])) else { throw .authenticationFailed }
-        let nonce = try! ChaCha20Poly1305.Nonce(rawRepresentation: [UInt8](repeating: 0, count: ChaCha20Poly1305.nonceByteCount))
-        guard let padded = try? ChaCha20Poly1305.open(Array(content[commitmentCount...]), using: key, nonce: nonce, authenticating: associatedData(envelopeID)) else {
+        guard let padded = try? ChaCha20Poly1305.open(Array(content[commitmentCount...]), using: key, nonce: try zeroNonce(), authenticating: associatedData(envelopeID)) else {
             throw .authenticationFailed
         }
         let plaintext: [UInt8]

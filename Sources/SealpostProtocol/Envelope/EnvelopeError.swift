@@ -7,8 +7,9 @@ import SealpostWire
 /// - **Cryptographic** failures, all one case: ``authenticationFailed`` (the HPKE part, a sender
 ///   certificate's signature, the content's commitment or tag).
 /// - Checks on the **certificate chain**, made after the part decrypted: ``implausibleDeliveryTime(receivedAt:now:)``,
-///   ``unknownServerKey(_:)``, ``revokedServerKey(_:)``, ``serverCertificateNotValid(keyID:receivedAt:)``,
-///   ``certificateExpired(expires:receivedAt:)``.
+///   ``revokedServerKey(_:)``, ``unknownServerKey(_:)``, then (after the signature)
+///   ``serverCertificateNotValid(keyID:receivedAt:)``, ``certificateExpired(expires:receivedAt:)``,
+///   ``certificateLifetimeExceeded(expires:receivedAt:)``.
 /// - Checks made **after the inner message authenticated** the sender: ``session(_:)`` for the
 ///   ratchet's own verdict (``SessionError/duplicate`` among them), ``senderMismatch``,
 ///   ``envelopeIDMismatch``, ``contentMismatch``, ``invalidContentKeyMessage(_:)``,
@@ -35,6 +36,9 @@ public enum EnvelopeError: Error, Hashable, Sendable, CustomStringConvertible {
     case serverCertificateNotValid(keyID: UInt32, receivedAt: UInt64)
     /// The sender certificate had expired when the relay received the envelope.
     case certificateExpired(expires: UInt64, receivedAt: UInt64)
+    /// The sender certificate expires later than ``Limits/senderCertificateLifetime`` after the
+    /// relay received the envelope: no relay issues such a certificate.
+    case certificateLifetimeExceeded(expires: UInt64, receivedAt: UInt64)
     /// The inner session message was refused by the session layer.
     case session(SessionError)
     /// The inner message authenticated a device other than the one the certificate names.
@@ -64,6 +68,7 @@ public enum EnvelopeError: Error, Hashable, Sendable, CustomStringConvertible {
         case .revokedServerKey: "revokedServerKey"
         case .serverCertificateNotValid: "serverCertificateNotValid"
         case .certificateExpired: "certificateExpired"
+        case .certificateLifetimeExceeded: "certificateLifetimeExceeded"
         case .session(let error): error.code
         case .senderMismatch: "senderMismatch"
         case .envelopeIDMismatch: "envelopeIDMismatch"
@@ -86,6 +91,7 @@ public enum EnvelopeError: Error, Hashable, Sendable, CustomStringConvertible {
         case .revokedServerKey(let id): "server key \(id) is revoked"
         case .serverCertificateNotValid(let id, let receivedAt): "server key \(id) was not valid at \(receivedAt)"
         case .certificateExpired(let expires, let receivedAt): "sender certificate expired at \(expires), received at \(receivedAt)"
+        case .certificateLifetimeExceeded(let expires, let receivedAt): "sender certificate expiring at \(expires) is too long-lived for \(receivedAt)"
         case .session(let error): "inner message refused: \(error)"
         case .senderMismatch: "the inner message is not from the device the certificate names"
         case .envelopeIDMismatch: "the inner message names another envelope"

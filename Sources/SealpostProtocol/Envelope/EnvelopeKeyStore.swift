@@ -57,14 +57,18 @@ public struct EnvelopeKeyStore: Sendable {
     }
 
     /// Rotates and deletes:
-    /// - with no current key, or one older than ``Limits/envelopeKeyRotationInterval``, a new key
-    ///   is generated (or the pending one offered again) for publication;
+    /// - with no current key, or one older than ``Limits/envelopeKeyRotationInterval`` or dated
+    ///   in the future, a new key is generated (or the pending one offered again) for publication;
     /// - a retired key is deleted ``Limits/envelopeKeyRetention`` after it was retired.
     public mutating func maintain(now: UInt64, identity: DeviceIdentity) -> Maintenance {
         var result = Maintenance()
         if let pendingID, let pending = records[pendingID] {
             result.publish = pending.published
-        } else if currentID.flatMap({ records[$0] }).map({ now >= $0.published.createdAt.saturatingAdd(Limits.envelopeKeyRotationInterval) }) ?? true {
+        } else if records.count < Self.maximumRecords,
+            currentID.flatMap({ records[$0] }).map({ now >= $0.published.createdAt.saturatingAdd(Limits.envelopeKeyRotationInterval)
+                // A key dated in the future (the clock went back) would be refused by senders.
+                || $0.published.createdAt > now.saturatingAdd(Limits.clockSkew) }) ?? true
+        {
             let id = nextID
             nextID = nextID == UInt32.max ? 1 : nextID + 1
             let privateKey = X25519.PrivateKey.generate()
@@ -96,6 +100,7 @@ public struct EnvelopeKeyStore: Sendable {
 
     /// Adds a record (from a vector or storage).
     package mutating func insert(_ record: EnvelopeKeyRecord, current: Bool) {
+        guard records.count < Self.maximumRecords || records[record.published.id] != nil else { return }
         records[record.published.id] = record
         if current { currentID = record.published.id }
     }
@@ -103,6 +108,7 @@ public struct EnvelopeKeyStore: Sendable {
     // MARK: Storage
 
     static let encodingVersion: UInt8 = 1
+    /// The most keys a store holds; weekly rotation with 32-day retention needs 7.
     static let maximumRecords = 64
 
     /// The encoding the vault stores (`Spec/envelope.md`, "Envelope key store"): it holds
@@ -114,8 +120,7 @@ public struct EnvelopeKeyStore: Sendable {
         writer.u32(currentID ?? 0)
         writer.u32(pendingID ?? 0)
         writer.u16(UInt16(records.count))
-        for id in ids {
-            let record = records[id]!
+        for (_, record) in records.sorted(by: { $0.key < $1.key }) {
             writer.raw(record.published.serialized())
             record.privateKey.rawRepresentation.withUnsafeBytes { writer.raw($0) }
             writer.u64(record.retiredAt ?? 0)

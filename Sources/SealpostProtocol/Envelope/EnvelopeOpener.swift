@@ -75,13 +75,18 @@ public struct UnverifiedEnvelope: Sendable {
     /// checks that it authenticated the certificate's device, then decrypts the content.
     /// Nothing is committed: the result carries the new record for the caller to store with the
     /// plaintext and the processed envelope id.
+    ///
+    /// - Parameter alreadyProcessed: Whether the caller's processed-envelope set holds a key
+    ///   (kept for ``Limits/processedEnvelopeMemory``). Asked only after the sender authenticated;
+    ///   a processed id comes back as a repeat (``OpenedMessage/isRepeat``): a sender that resent
+    ///   the message in a new session after a reset. Commit its record; do not show it again.
     /// - Throws: ``EnvelopeError/session(_:)`` (including ``SessionError/duplicate`` for a message
     ///   already received), ``EnvelopeError/senderMismatch``, ``EnvelopeError/invalidContentKeyMessage(_:)``,
     ///   ``EnvelopeError/envelopeIDMismatch``, ``EnvelopeError/contentMismatch``,
     ///   ``EnvelopeError/authenticationFailed``, ``EnvelopeError/invalidPadding(_:)``.
     public func decrypt(
         record: SessionRecord, identity: DeviceIdentity, prekeys: some ResponderPrekeys, initiatorDeviceList: DeviceList?, pinned: AccountPin?,
-        now: UInt64, randomness: inout some RatchetRandomness
+        alreadyProcessed: (EnvelopeDeduplicationKey) -> Bool, now: UInt64, randomness: inout some RatchetRandomness
     ) throws(EnvelopeError) -> OpenedMessage {
         let received: SessionRecord.Received
         do {
@@ -102,9 +107,10 @@ public struct UnverifiedEnvelope: Sendable {
         guard keyMessage.envelopeID == envelopeID else { throw .envelopeIDMismatch }
         guard SecretBytes(copying: keyMessage.contentHash).constantTimeEquals(contentHash) else { throw .contentMismatch }
         let body = try PreparedContent.open(content, envelopeID: envelopeID, contentKey: keyMessage.contentKey)
+        let isRepeat = alreadyProcessed(EnvelopeDeduplicationKey(senderDeviceKey: peer.deviceKey, envelopeID: envelopeID))
         return OpenedMessage(
-            sequence: sequence, receivedAt: receivedAt, envelopeID: envelopeID, sender: peer, plaintext: body, record: received.record,
-            handshake: received.handshake)
+            sequence: sequence, receivedAt: receivedAt, envelopeID: envelopeID, sender: peer, plaintext: isRepeat ? [] : body, isRepeat: isRepeat,
+            record: received.record, handshake: received.handshake)
     }
 }
 
@@ -119,8 +125,11 @@ public struct OpenedMessage: Sendable {
     public let envelopeID: EnvelopeID
     /// The sending device, as the session authenticated it.
     public let sender: PeerIdentity
-    /// The content.
+    /// The content; empty for a repeat.
     public let plaintext: [UInt8]
+    /// Set when the caller had already processed this (sender, envelope id): the sender resent it
+    /// in another ratchet message. Commit ``record``; do not show the content a second time.
+    public let isRepeat: Bool
     /// The session record to commit.
     public let record: SessionRecord
     /// Set when the message started a session: its prekey changes and pin, to commit too.

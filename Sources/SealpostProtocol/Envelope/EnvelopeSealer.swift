@@ -11,14 +11,19 @@ public struct EnvelopeRecipient: Sendable {
     /// The access proof to show the relay.
     public let access: DeliveryAccess
 
-    /// Checks `envelopeKey` against the peer device (from its session or its verified bundle)
-    /// and its age at `now`.
+    /// Checks `envelopeKey` against the peer device (from its session or its verified bundle),
+    /// its age, and how long ago this device fetched it from the relay.
+    /// - Parameter fetchedAt: When the relay handed out `envelopeKey`. A sender seals to a fetched
+    ///   key for at most ``Limits/envelopeKeyCacheLifetime``, which is what lets the recipient
+    ///   delete replaced keys after ``Limits/envelopeKeyRetention``.
     /// - Throws: ``EnvelopeError/authenticationFailed`` for a bad signature;
-    ///   ``EnvelopeError/staleEnvelopeKey(_:)`` for a key older than ``Limits/maximumEnvelopeKeyAge``
-    ///   or created more than ``Limits/clockSkew`` in the future.
-    public init(peer: PeerIdentity, envelopeKey: SignedEnvelopeKey, access: DeliveryAccess, now: UInt64) throws(EnvelopeError) {
+    ///   ``EnvelopeError/staleEnvelopeKey(_:)`` for a key fetched too long ago, older than
+    ///   ``Limits/maximumEnvelopeKeyAge``, or created more than ``Limits/clockSkew`` in the future.
+    public init(peer: PeerIdentity, envelopeKey: SignedEnvelopeKey, fetchedAt: UInt64, access: DeliveryAccess, now: UInt64) throws(EnvelopeError) {
         do { try envelopeKey.verify(accountID: peer.accountID, deviceID: peer.deviceID, deviceKey: peer.deviceKey) } catch { throw .authenticationFailed }
-        guard envelopeKey.createdAt <= now.saturatingAdd(Limits.clockSkew), now <= envelopeKey.createdAt.saturatingAdd(Limits.maximumEnvelopeKeyAge) else {
+        guard envelopeKey.createdAt <= now.saturatingAdd(Limits.clockSkew), now <= envelopeKey.createdAt.saturatingAdd(Limits.maximumEnvelopeKeyAge),
+            fetchedAt <= now.saturatingAdd(Limits.clockSkew), now <= fetchedAt.saturatingAdd(Limits.envelopeKeyCacheLifetime)
+        else {
             throw .staleEnvelopeKey(envelopeKey.id)
         }
         self.address = DeviceAddress(accountID: peer.accountID, deviceID: peer.deviceID)

@@ -39,13 +39,18 @@ public struct OperatorTrust: Sendable {
     }
 
     /// Adds (or renews) a server certificate after checking the root's signature.
+    ///
+    /// A certificate for a key already held replaces the held one only if its window ends later
+    /// (a renewal); an older certificate cannot shorten or stretch back what is held. An operator
+    /// ends a key early by revoking it.
     /// - Throws: ``OperatorTrustError/authenticationFailed``; ``OperatorTrustError/revokedServerKey(_:)``;
     ///   ``OperatorTrustError/conflictingServerKey(_:)`` if the id names another key.
     public mutating func add(_ certificate: ServerCertificate) throws(OperatorTrustError) {
         do { try certificate.verify(rootKey: rootKey) } catch { throw .authenticationFailed }
         if revocationList?.revokes(certificate.keyID) == true { throw .revokedServerKey(certificate.keyID) }
-        if let known = serverCertificates[certificate.keyID], known.serverKey != certificate.serverKey {
-            throw .conflictingServerKey(certificate.keyID)
+        if let known = serverCertificates[certificate.keyID] {
+            guard known.serverKey == certificate.serverKey else { throw .conflictingServerKey(certificate.keyID) }
+            guard certificate.notAfter > known.notAfter else { return }
         }
         serverCertificates[certificate.keyID] = certificate
     }
@@ -70,10 +75,12 @@ public struct OperatorTrust: Sendable {
     /// The certificate must have been valid when the relay received the envelope, not now: a
     /// device offline for weeks still accepts mail that was valid when sent. The stamp itself
     /// must be plausible: not after `now + clockSkew`, and not older than the relay keeps mail.
-    /// - Throws: in this order, ``EnvelopeError/implausibleDeliveryTime(receivedAt:now:)``,
-    ///   ``EnvelopeError/unknownServerKey(_:)``, ``EnvelopeError/revokedServerKey(_:)``,
-    ///   ``EnvelopeError/serverCertificateNotValid(keyID:receivedAt:)``,
-    ///   ``EnvelopeError/authenticationFailed``, ``EnvelopeError/certificateExpired(expires:receivedAt:)``.
+    /// - Throws: in this order, ``EnvelopeError/implausibleDeliveryTime(receivedAt:now:)`` (the
+    ///   reader's clock or the stamp is wrong: keep the envelope and try again later, do not
+    ///   acknowledge it), ``EnvelopeError/revokedServerKey(_:)``, ``EnvelopeError/unknownServerKey(_:)``,
+    ///   ``EnvelopeError/authenticationFailed``, ``EnvelopeError/serverCertificateNotValid(keyID:receivedAt:)``,
+    ///   ``EnvelopeError/certificateExpired(expires:receivedAt:)``,
+    ///   ``EnvelopeError/certificateLifetimeExceeded(expires:receivedAt:)``.
     public func validate(_ certificate: SenderCertificate, receivedAt: UInt64, now: UInt64) throws(EnvelopeError) {
         guard receivedAt <= now.saturatingAdd(Limits.clockSkew),
             now <= receivedAt.saturatingAdd(Limits.relayRetention + Limits.clockSkew)
@@ -81,13 +88,18 @@ public struct OperatorTrust: Sendable {
         let keyID = certificate.serverKeyID
         if revocationList?.revokes(keyID) == true { throw .revokedServerKey(keyID) }
         guard let server = serverCertificates[keyID] else { throw .unknownServerKey(keyID) }
+        do { try certificate.verify(serverKey: server.serverKey) } catch { throw .authenticationFailed }
         let skew = Limits.certificateClockSkew
         guard receivedAt.saturatingAdd(skew) >= server.notBefore, receivedAt <= server.notAfter.saturatingAdd(skew) else {
             throw .serverCertificateNotValid(keyID: keyID, receivedAt: receivedAt)
         }
-        do { try certificate.verify(serverKey: server.serverKey) } catch { throw .authenticationFailed }
         guard receivedAt <= certificate.expires.saturatingAdd(skew) else {
             throw .certificateExpired(expires: certificate.expires, receivedAt: receivedAt)
+        }
+        // A certificate may not outlive the lifetime the relay issues: it would have been issued
+        // after the envelope was received, or for longer than a day.
+        guard certificate.expires <= receivedAt.saturatingAdd(Limits.senderCertificateLifetime + skew) else {
+            throw .certificateLifetimeExceeded(expires: certificate.expires, receivedAt: receivedAt)
         }
     }
 

@@ -103,6 +103,8 @@ enum EnvelopeVectors {
              try test { $0.hex("certificateSignerSeed", VectorSeeds.bytes("envelope/not-the-server-key")) }),
             ("received after the server certificate's window closed", "Spec/envelope.md", ["RelayClock"], "serverCertificateNotValid",
              try test { $0.int("serverNotAfter", now - 2 * day); $0.int("receivedAt", now - day); $0.int("certificateExpires", now) }),
+            ("expires two days after the relay received it: longer than any certificate the relay issues", "Spec/envelope.md", ["RelayClock"],
+             "certificateLifetimeExceeded", try test { $0.int("certificateExpires", now + 2 * day) }),
             ("stamped two days in the reader's future", "Spec/envelope.md", ["Stamp"], "implausibleDeliveryTime",
              try test { $0.int("receivedAt", now + 2 * day) }),
             ("stamped longer ago than the relay keeps mail", "Spec/envelope.md", ["Stamp"], "implausibleDeliveryTime",

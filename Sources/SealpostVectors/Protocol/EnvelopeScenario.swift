@@ -98,7 +98,7 @@ struct EnvelopeScenario {
         return Recipient(
             fields: fields, address: DeviceAddress(accountID: accountID, deviceID: deviceID), identity: identity,
             peer: PeerIdentity(accountID: accountID, accountKey: accountKey.publicKey, deviceID: deviceID, deviceKey: deviceKey.publicKey),
-            envelopeKey: envelopeKey, envelopeKeys: store, access: secret.map { .key($0.accessKey(for: accountID)) } ?? .none, accessSecret: secret,
+            envelopeKey: envelopeKey, envelopeKeys: store, access: try secret.map { .key(try $0.accessKey(for: accountID)) } ?? .none, accessSecret: secret,
             hpkeEphemeral: try x25519(fields, "hpkeEphemeral"),
             sessionInputs: (
                 SecretBytes(copying: try fields.hex("rootKey")), SecretBytes(copying: try fields.hex("chainKey")), try fields.hex("associatedData"),
@@ -128,7 +128,7 @@ struct EnvelopeScenario {
                 signedPrekey: inputs.signed.publicKey, randomness: &random))
             let sent = try record.encrypt(prepared, now: now, randomness: &random)
             guard !random.exhausted else { throw CheckFailure("the vector records too few ratchet keys or nonces") }
-            let target = try EnvelopeRecipient(peer: recipient.peer, envelopeKey: recipient.envelopeKey, access: recipient.access, now: now)
+            let target = try EnvelopeRecipient(peer: recipient.peer, envelopeKey: recipient.envelopeKey, fetchedAt: now, access: recipient.access, now: now)
             let entry = try EnvelopeSealer.sealPart(
                 prepared, message: sent.message, to: target, certificate: senderCertificate, ephemeral: recipient.hpkeEphemeral)
             entries.append(entry)
@@ -136,7 +136,7 @@ struct EnvelopeScenario {
             var object: [String: JSONValue] = [:]
             object["signedEnvelopeKey"] = .string(Hex.encode(recipient.envelopeKey.serialized()))
             if let secret = recipient.accessSecret {
-                let key = secret.accessKey(for: recipient.address.accountID)
+                let key = try secret.accessKey(for: recipient.address.accountID)
                 object["accessKey"] = .string(key.rawRepresentation.withUnsafeBytes { Hex.encode($0) })
                 object["accessVerifier"] = .string(Hex.encode(key.verifier.rawRepresentation))
             }
@@ -176,6 +176,7 @@ struct EnvelopeScenario {
         // The claimed sender's record: this scenario holds one session, with the sending device.
         guard unverified.claimedSender == DeviceAddress(accountID: sender.accountID, deviceID: sender.deviceID) else { throw SessionError.noSession }
         return try unverified.decrypt(
-            record: record, identity: recipient.identity, prekeys: PrekeyStore(), initiatorDeviceList: nil, pinned: nil, now: now, randomness: &random)
+            record: record, identity: recipient.identity, prekeys: PrekeyStore(), initiatorDeviceList: nil, pinned: nil, alreadyProcessed: { _ in false },
+            now: now, randomness: &random)
     }
 }

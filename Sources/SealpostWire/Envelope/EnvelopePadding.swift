@@ -17,14 +17,18 @@ public enum EnvelopePadding {
     /// The largest padded part: room for a handshake's first message.
     public static let maximumPartBucket = 4_096
 
-    /// The padded size of content whose unpadded size (with the 0x80 marker) is `length`.
+    /// The padded size of content whose unpadded size (with the 0x80 marker) is `length`; a
+    /// length above ``maximumContentBucket`` has no bucket and comes back unchanged (callers bound
+    /// the content first; ``isContentBucket(_:)`` refuses it).
     public static func contentBucket(forPaddedLength length: Int) -> Int {
-        length <= minimumContentBucket ? minimumContentBucket : padme(length)
+        if length <= minimumContentBucket { return minimumContentBucket }
+        if length > maximumContentBucket { return length }
+        return padme(length)
     }
 
     /// Padmé: keep the top `⌊log₂ E⌋ + 1` bits of the length (E = ⌊log₂ L⌋), round the rest up.
     static func padme(_ length: Int) -> Int {
-        precondition(length >= 2, "Padmé is defined for lengths of 2 and more")
+        guard length >= 2 else { return length }
         let exponent = Int.bitWidth - 1 - length.leadingZeroBitCount
         let significantBits = Int.bitWidth - exponent.leadingZeroBitCount
         let mask = (1 << (exponent - significantBits)) - 1
@@ -49,13 +53,19 @@ public enum EnvelopePadding {
     /// The largest content that fits the largest bucket.
     public static let maximumContentBytes = maximumContentBucket - 1
 
-    /// `bytes ‖ 0x80 ‖ 00…` to `bucket` bytes. - Precondition: `bucket > bytes.count`.
-    public static func pad(_ bytes: [UInt8], to bucket: Int) -> [UInt8] {
-        precondition(bucket > bytes.count, "a padded size must leave room for the marker")
+    /// `bytes ‖ 0x80 ‖ 00…` to the content bucket of its length.
+    /// - Throws: ``WireError/lengthOutOfBounds(field:maximum:got:)`` above ``maximumContentBytes``.
+    public static func padContent(_ bytes: [UInt8]) throws(WireError) -> [UInt8] {
+        guard bytes.count <= maximumContentBytes else { throw .lengthOutOfBounds(field: "content", maximum: maximumContentBytes, got: bytes.count) }
+        return pad(bytes, to: contentBucket(forPaddedLength: bytes.count + 1))
+    }
+
+    /// `bytes ‖ 0x80 ‖ 00…` to `bucket` bytes (callers pass a bucket larger than `bytes`).
+    static func pad(_ bytes: [UInt8], to bucket: Int) -> [UInt8] {
         var out = bytes
         out.reserveCapacity(bucket)
         out.append(0x80)
-        out.append(contentsOf: repeatElement(0, count: bucket - bytes.count - 1))
+        out.append(contentsOf: repeatElement(0, count: max(0, bucket - bytes.count - 1)))
         return out
     }
 

@@ -80,9 +80,9 @@ public struct EnvelopeUpload: Sendable {
     /// The per-device envelopes the relay stores, in recipient order.
     public func split() -> [(recipient: Recipient, envelope: SealedEnvelope)] {
         recipients.map { recipient in
-            // Every length was checked when the upload was built or parsed.
-            let envelope = try! SealedEnvelope(
-                envelopeID: envelopeID, envelopeKeyID: recipient.envelopeKeyID, encapsulatedKey: recipient.encapsulatedKey,
+            // Every length was checked when the upload and its entries were built or parsed.
+            let envelope = SealedEnvelope(
+                checked: envelopeID, envelopeKeyID: recipient.envelopeKeyID, encapsulatedKey: recipient.encapsulatedKey,
                 sealedPart: recipient.sealedPart, content: content)
             return (recipient, envelope)
         }

@@ -38,6 +38,11 @@ public struct SealedEnvelope: Sendable, Hashable {
         }
         try Self.checkPart(sealedPart.count)
         try Self.checkContent(content.count)
+        self.init(checked: envelopeID, envelopeKeyID: envelopeKeyID, encapsulatedKey: encapsulatedKey, sealedPart: sealedPart, content: content)
+    }
+
+    /// From parts whose lengths were already checked (an upload's).
+    init(checked envelopeID: EnvelopeID, envelopeKeyID: UInt32, encapsulatedKey: [UInt8], sealedPart: [UInt8], content: [UInt8]) {
         self.envelopeID = envelopeID
         self.envelopeKeyID = envelopeKeyID
         self.encapsulatedKey = encapsulatedKey
