@@ -10,11 +10,13 @@ let package = Package(
         .library(name: "SealpostWire", targets: ["SealpostWire"]),
         .library(name: "SealpostProtocol", targets: ["SealpostProtocol"]),
         .library(name: "SealpostVectors", targets: ["SealpostVectors"]),
+        .library(name: "SealpostRelay", targets: ["SealpostRelay"]),
         .executable(name: "sealpost-vectors", targets: ["sealpost-vectors"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // libsodium 1.0.18 from the system (Debian: libsodium-dev). Only SealpostCrypto imports it.
@@ -43,6 +45,15 @@ let package = Package(
             name: "SealpostProtocol",
             dependencies: ["SealpostWire", "SealpostCrypto"]
         ),
+        // The relay: durable offline mailboxes (SQLite through GRDB), the directory, the HTTP and
+        // WebSocket API. Session code is not needed to relay: it uses the wire formats and limits.
+        .target(
+            name: "SealpostRelay",
+            dependencies: [
+                "SealpostProtocol", "SealpostWire", "SealpostCrypto",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
         // The vector file format, its loader and its checkers, shared by the tests and the CLI.
         .target(
             name: "SealpostVectors",
@@ -70,6 +81,10 @@ let package = Package(
         .testTarget(
             name: "SealpostProtocolTests",
             dependencies: ["SealpostProtocol", "SealpostWire", "SealpostCrypto"]
+        ),
+        .testTarget(
+            name: "SealpostRelayTests",
+            dependencies: ["SealpostRelay", "SealpostWire"]
         ),
         .testTarget(
             name: "SealpostVectorsTests",
