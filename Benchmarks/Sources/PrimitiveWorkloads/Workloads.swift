@@ -8,6 +8,7 @@ public enum Workloads {
     public static let all: [Workload] = {
         _ = sodium_init()
         return x25519() + ed25519() + aead() + hkdf() + mlkem() + HandshakeWorkloads.all() + RatchetWorkloads.all()
+            + EnvelopeWorkloads.all()
     }()
 
     /// Builds only the group that holds `name`, so that a run measuring one workload (under
@@ -21,6 +22,7 @@ public enum Workloads {
             else if name.hasPrefix("hkdf") { hkdf }
             else if name.hasPrefix("mlkem") { mlkem }
             else if name.hasPrefix("ratchet") { RatchetWorkloads.all }
+            else if name.hasPrefix("envelope") { EnvelopeWorkloads.all }
             else { HandshakeWorkloads.all }
         return group().first { $0.name == name }
     }
