@@ -215,6 +215,10 @@ struct EnvelopeTests {
         flipped[3] ^= 1
         #expect(throws: EnvelopeError.authenticationFailed) { try PreparedContent.open(flipped, envelopeID: id, contentKey: prepared.contentKey) }
         #expect(throws: EnvelopeError.self) { try PreparedContent([UInt8](repeating: 0, count: EnvelopePadding.maximumContentBytes + 1), envelopeID: id) }
+        // An outbox restores the stored content without encrypting again; a wrong key is refused.
+        let restored = try PreparedContent(restoring: id, content: prepared.content, contentKey: prepared.storedContentKey)
+        #expect(restored.content == prepared.content && restored.contentHash == prepared.contentHash)
+        #expect(throws: EnvelopeError.authenticationFailed) { try PreparedContent(restoring: id, content: prepared.content, contentKey: .random(count: 32)) }
         let largest = try PreparedContent([UInt8](repeating: 7, count: EnvelopePadding.maximumContentBytes), envelopeID: id)
         #expect(largest.content.count == SealedEnvelope.maximumContentFieldBytes)
     }

@@ -31,7 +31,9 @@ public struct PreparedContent: Sendable {
         try self.init(plaintext, envelopeID: envelopeID, contentKey: .random(count: Self.contentKeyByteCount))
     }
 
-    /// With a given key: for vectors, and for re-creating an outbox entry (`package` access).
+    /// With a given key: for vectors only (`package` access). Never call it twice with one key
+    /// for different plaintexts: the nonce is fixed. An outbox restores a stored content with
+    /// ``init(restoring:content:contentKey:)`` instead, which encrypts nothing.
     package init(_ plaintext: [UInt8], envelopeID: EnvelopeID, contentKey: SecretBytes) throws(EnvelopeError) {
         guard plaintext.count <= EnvelopePadding.maximumContentBytes else {
             throw .invalidInput("content is \(plaintext.count) bytes, at most \(EnvelopePadding.maximumContentBytes)")
@@ -47,16 +49,36 @@ public struct PreparedContent: Sendable {
         self.contentKey = contentKey
     }
 
+    /// A prepared content as an outbox stored it (``envelopeID``, ``content`` and the key from
+    /// ``storedContentKey``), for re-sealing a retry under the same id without encrypting again.
+    /// - Throws: ``EnvelopeError/authenticationFailed`` if the key's commitment is not the one
+    ///   in `content`; ``EnvelopeError/invalidInput(_:)`` for a key that is not 32 bytes.
+    public init(restoring envelopeID: EnvelopeID, content: [UInt8], contentKey: SecretBytes) throws(EnvelopeError) {
+        guard contentKey.count == Self.contentKeyByteCount else { throw .invalidInput("a content key is 32 bytes") }
+        let commitmentCount = SealedEnvelope.commitmentByteCount
+        guard content.count >= commitmentCount + ChaCha20Poly1305.tagByteCount else { throw .authenticationFailed }
+        let (_, commitment) = try Self.derive(contentKey, envelopeID: envelopeID)
+        guard SecretBytes(copying: commitment).constantTimeEquals(Array(content[..<commitmentCount])) else { throw .authenticationFailed }
+        self.envelopeID = envelopeID
+        self.content = content
+        self.contentHash = SHA256.hash(content)
+        self.contentKey = contentKey
+    }
+
+    /// The content key K, for the outbox record that must survive a crash until the upload
+    /// succeeded (store it encrypted, as the vault stores every secret).
+    public var storedContentKey: SecretBytes { contentKey }
+
     /// The content-key message for this content (vectors only: it holds K).
     package static func contentKeyPlaintext(_ prepared: PreparedContent) -> [UInt8] {
         ContentKeyMessage.plaintext(for: prepared)
     }
 
-    static func associatedData(_ envelopeID: EnvelopeID) -> [UInt8] {
+    package static func associatedData(_ envelopeID: EnvelopeID) -> [UInt8] {
         [SealedEnvelope.version] + envelopeID.rawRepresentation
     }
 
-    static func derive(_ contentKey: SecretBytes, envelopeID: EnvelopeID) throws(EnvelopeError) -> (key: AEADKey, commitment: [UInt8]) {
+    package static func derive(_ contentKey: SecretBytes, envelopeID: EnvelopeID) throws(EnvelopeError) -> (key: AEADKey, commitment: [UInt8]) {
         do {
             let okm = try HKDFSHA256.deriveKey(inputKeyMaterial: contentKey, salt: [], info: label + envelopeID.rawRepresentation, outputByteCount: 64)
             return (try AEADKey(okm.prefix(32)), okm.slice(32..<64).withUnsafeBytes { Array($0) })
@@ -67,7 +89,7 @@ public struct PreparedContent: Sendable {
     }
 
     /// The all-zero nonce: each content key encrypts one content.
-    static func zeroNonce() throws(EnvelopeError) -> ChaCha20Poly1305.Nonce {
+    package static func zeroNonce() throws(EnvelopeError) -> ChaCha20Poly1305.Nonce {
         do { return try ChaCha20Poly1305.Nonce(rawRepresentation: [UInt8](repeating: 0, count: ChaCha20Poly1305.nonceByteCount)) } catch {
             throw .invalidInput("nonce: \(error)")  // 12 bytes: unreachable
         }

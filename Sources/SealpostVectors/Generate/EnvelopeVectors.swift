@@ -141,7 +141,8 @@ enum EnvelopeVectors {
                 "Tampered": "Bytes of the envelope were changed in transit.",
                 "Structure": "Refused before any decryption.",
                 "Identity": "The inner message authenticated another device than the certificate names.",
-                "Padding": "The decrypted part is not padded as specified.",
+                "Padding": "Decrypted bytes are not padded as specified.",
+                "Inner": "The sender authenticated, but its inner message or content breaks the rules.",
             ])
         var single = base()
         single.fields["recipients"] = .array([bob1])
@@ -195,6 +196,28 @@ enum EnvelopeVectors {
         let badPadded = try SealedEnvelope(
             envelopeID: envelope.envelopeID, envelopeKeyID: envelope.envelopeKeyID, encapsulatedKey: sender.encapsulatedKey, sealedPart: badPart,
             content: envelope.content)
+        // A sender that misbehaves inside an authenticated inner message.
+        let envelopeID = try EnvelopeID(rawRepresentation: try JSONFields(single.fields, location: "generator").hex("envelopeID"))
+        let contentKey = SecretBytes(copying: try JSONFields(single.fields, location: "generator").hex("contentKey"))
+        let prepared = try PreparedContent(restoring: envelopeID, content: envelope.content, contentKey: contentKey)
+        func keyMessage(id: [UInt8], key: [UInt8], hash: [UInt8]) -> [UInt8] { [0x01] + id + key + hash }
+        let realKey = try JSONFields(single.fields, location: "generator").hex("contentKey")
+        let otherID = VectorSeeds.bytes("envelope/other-envelope-id", 16)
+        let wrongID = try scenario.sealCrafted(innerPlaintext: keyMessage(id: otherID, key: realKey, hash: prepared.contentHash), prepared: prepared)
+        let wrongHash = try scenario.sealCrafted(innerPlaintext: keyMessage(id: envelopeID.rawRepresentation, key: realKey, hash: SHA256.hash([1])), prepared: prepared)
+        let wrongKey = try scenario.sealCrafted(
+            innerPlaintext: keyMessage(id: envelopeID.rawRepresentation, key: VectorSeeds.bytes("envelope/wrong-content-key"), hash: prepared.contentHash),
+            prepared: prepared)
+        let shortMessage = try scenario.sealCrafted(innerPlaintext: Array(keyMessage(id: envelopeID.rawRepresentation, key: realKey, hash: prepared.contentHash).dropLast()), prepared: prepared)
+        // A content that authenticates under K but is padded wrongly (the sender's own doing).
+        let (aeadKey, commitment) = try PreparedContent.derive(contentKey, envelopeID: envelopeID)
+        var badContentPadding = [UInt8](repeating: 0x41, count: 256)
+        badContentPadding[255] = 0x01
+        let badContent = commitment + ChaCha20Poly1305.seal(
+            badContentPadding, using: aeadKey, nonce: try PreparedContent.zeroNonce(), authenticating: PreparedContent.associatedData(envelopeID))
+        let badContentEnvelope = try scenario.sealCrafted(
+            innerPlaintext: keyMessage(id: envelopeID.rawRepresentation, key: realKey, hash: SHA256.hash(badContent)),
+            prepared: try PreparedContent(restoring: envelopeID, content: badContent, contentKey: contentKey))
         let expires = now + 20 * 3_600
         file.group("envelope-open", comment: "Bob's device 1 opens an envelope from Alice's device 1 and decrypts it in their session", [
             opening("the envelope as sealed", ["Single"], nil, envelope.serialized()),
@@ -219,6 +242,11 @@ enum EnvelopeVectors {
                 $0.int("openAsDeviceID", 2)
             },
             opening("the part's last padding byte is 0x01, not 0x00", ["Padding"], "invalidPadding", badPadded.serialized()),
+            opening("the inner message names another envelope id", ["Inner"], "envelopeIDMismatch", wrongID.serialized()),
+            opening("the inner message commits to another content hash", ["Inner"], "contentMismatch", wrongHash.serialized()),
+            opening("the inner message carries another content key: the commitment fails", ["Inner"], "authenticationFailed", wrongKey.serialized()),
+            opening("the inner message is 80 bytes, not a content-key message", ["Inner"], "invalidContentKeyMessage", shortMessage.serialized()),
+            opening("the content authenticates under K but its padding ends in 0x01", ["Inner", "Padding"], "invalidPadding", badContentEnvelope.serialized()),
             opening("names an envelope key the device does not hold", ["Structure"], "unknownEnvelopeKey", with { $0[1 + 16 + 3] ^= 0x01 }),
             opening("truncated by one byte", ["Structure"], "truncated", Array(envelope.serialized().dropLast())),
             opening("one trailing byte", ["Structure"], "trailingBytes", envelope.serialized() + [0]),

@@ -159,6 +159,24 @@ struct EnvelopeScenario {
         return (outputs, perRecipient, upload)
     }
 
+    /// An envelope to recipient 0 whose inner message is `innerPlaintext` (what a misbehaving
+    /// sender might encrypt instead of the content-key message) and whose content is `prepared`'s.
+    func sealCrafted(innerPlaintext: [UInt8], prepared: PreparedContent) throws -> SealedEnvelope {
+        let recipient = recipients[0]
+        var random = RecordedRatchetRandomness(
+            ratchetKeys: [try Self.x25519(recipient.fields, "aliceRatchetKey")],
+            nonces: [try XChaCha20Poly1305.Nonce(rawRepresentation: try recipient.fields.hex("aliceNonce"))])
+        let inputs = recipient.sessionInputs
+        var record = SessionRecord()
+        record.promote(try SessionState(
+            initiatorRootKey: inputs.root, chainKey: inputs.chain, associatedData: inputs.ad, baseKey: inputs.baseKey, peer: recipient.peer,
+            signedPrekey: inputs.signed.publicKey, randomness: &random))
+        let sent = try record.encrypt(innerPlaintext, now: now, randomness: &random)
+        let target = try EnvelopeRecipient(peer: recipient.peer, envelopeKey: recipient.envelopeKey, fetchedAt: now, access: recipient.access, now: now)
+        let entry = try EnvelopeSealer.sealPart(prepared, message: sent.message, to: target, certificate: senderCertificate, ephemeral: recipient.hpkeEphemeral)
+        return try EnvelopeUpload(envelopeID: prepared.envelopeID, content: prepared.content, recipients: [entry]).split()[0].envelope
+    }
+
     /// Recipient `index` opens `envelope` (as device `openAs`, normally itself) and decrypts it in
     /// its session with the sender.
     func open(_ envelope: SealedEnvelope, recipient index: Int, openAs: DeviceAddress? = nil) throws -> OpenedMessage {
