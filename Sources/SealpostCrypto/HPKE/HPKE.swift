@@ -43,17 +43,19 @@ public enum HPKE {
     struct KeySchedule {
         let key: AEADKey
         let baseNonce: [UInt8]
-        let exporterSecret: SecretBytes
+        /// The key schedule's `secret`; the exporter secret is derived from it only when asked for.
+        let secret: SecretBytes
         let context: [UInt8]
 
+        /// `psk_id_hash` of base mode (an empty PSK id): the same for every context, computed once.
+        static let pskIDHash = labeledExtract(salt: [], suite: suiteID, label: "psk_id_hash", ikm: SecretBytes(copying: [])).withUnsafeBytes { Array($0) }
+
         init(sharedSecret: SecretBytes, info: [UInt8]) throws {
-            let pskIDHash = labeledExtract(salt: [], suite: suiteID, label: "psk_id_hash", ikm: SecretBytes(copying: []))
             let infoHash = labeledExtract(salt: [], suite: suiteID, label: "info_hash", ikm: SecretBytes(copying: info))
-            context = [modeBase] + pskIDHash.withUnsafeBytes { Array($0) } + infoHash.withUnsafeBytes { Array($0) }
-            let secret = HKDFSHA256.extract(salt: sharedSecret, inputKeyMaterial: SecretBytes(copying: version + suiteID + Array("secret".utf8)))
+            context = [modeBase] + Self.pskIDHash + infoHash.withUnsafeBytes { Array($0) }
+            secret = HKDFSHA256.extract(salt: sharedSecret, inputKeyMaterial: SecretBytes(copying: version + suiteID + Array("secret".utf8)))
             key = try AEADKey(try labeledExpand(prk: secret, suite: suiteID, label: "key", info: context, length: 32))
             baseNonce = try labeledExpand(prk: secret, suite: suiteID, label: "base_nonce", info: context, length: 12).withUnsafeBytes { Array($0) }
-            exporterSecret = try labeledExpand(prk: secret, suite: suiteID, label: "exp", info: context, length: 32)
         }
 
         /// `base_nonce XOR I2OSP(seq, 12)`.
@@ -63,8 +65,14 @@ public enum HPKE {
             return ChaCha20Poly1305.Nonce(trusted: bytes)  // 12 bytes by construction
         }
 
+        /// `exporter_secret`, derived on demand: sealing and opening never need it.
+        func exporterSecret() throws -> SecretBytes {
+            try labeledExpand(prk: secret, suite: suiteID, label: "exp", info: context, length: 32)
+        }
+
         func export(context exporterContext: [UInt8], length: Int) throws -> SecretBytes {
-            try labeledExpand(prk: exporterSecret, suite: suiteID, label: "sec", info: exporterContext, length: length)
+            let exporterSecret = try exporterSecret()
+            return try labeledExpand(prk: exporterSecret, suite: suiteID, label: "sec", info: exporterContext, length: length)
         }
     }
 
