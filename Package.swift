@@ -84,7 +84,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SealpostRelayTests",
-            dependencies: ["SealpostRelay", "SealpostWire"]
+            dependencies: ["SealpostRelay", "SealpostProtocol", "SealpostWire", "SealpostCrypto"]
         ),
         .testTarget(
             name: "SealpostVectorsTests",

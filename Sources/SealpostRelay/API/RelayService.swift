@@ -1,0 +1,194 @@
+import Foundation
+import SealpostCrypto
+import SealpostProtocol
+import SealpostWire
+
+/// The relay's behaviour, independent of HTTP (`Spec/relay.md`): every endpoint's checks, in
+/// order, over the directory and the mailbox store. ``RelayServer`` maps it onto routes.
+public final class RelayService: Sendable {
+    /// The directory.
+    public let directory: DirectoryStore
+    /// The mailboxes.
+    public let mailboxes: any MailboxStore
+    /// The operator keys.
+    public let operatorKeys: OperatorKeys
+    /// The origin devices sign registrations for, e.g. `http://127.0.0.1:8787`.
+    public let origin: String
+    let notifier = MailboxNotifier()
+
+    /// How far a registration's time may be from the relay's clock.
+    public static let registrationSkew: UInt64 = 300
+
+    /// A service over its stores.
+    public init(directory: DirectoryStore, mailboxes: any MailboxStore, operatorKeys: OperatorKeys, origin: String) {
+        self.directory = directory
+        self.mailboxes = mailboxes
+        self.operatorKeys = operatorKeys
+        self.origin = origin
+    }
+
+    static func parse<T>(_ parse: () throws(WireError) -> T) throws(RelayError) -> T {
+        do { return try parse() } catch { throw .malformed(error.description) }
+    }
+
+    // MARK: Registration and authentication
+
+    /// `POST /v1/accounts`.
+    public func registerAccount(_ body: [UInt8], now: UInt64) async throws(RelayError) -> [UInt8] {
+        let request = try Self.parse { () throws(WireError) in try AccountRegistration(serialized: body) }
+        let id = try await directory.createAccount(accountKey: request.accountKey, now: now)
+        return [AccountRegistration.version] + id.rawRepresentation
+    }
+
+    /// `PUT /v1/devices`: checks the list against the account key, the certificate against the
+    /// list, the device's own signature for this origin and time; removes the mailboxes of
+    /// devices the new list drops.
+    public func registerDevice(_ body: [UInt8], now: UInt64) async throws(RelayError) {
+        let registration = try Self.parse { () throws(WireError) in try DeviceRegistration(serialized: body) }
+        guard let account = try await directory.account(registration.deviceList.accountID) else { throw .notFound }
+        do {
+            try registration.deviceList.verify(accountKey: account.accountKey)
+            try registration.certificate.verify(accountKey: account.accountKey)
+            try registration.verify(origin: origin)
+        } catch {
+            throw .forbidden
+        }
+        guard registration.certificate.accountID == account.accountID,
+            registration.deviceList.device(registration.certificate.deviceID)?.deviceKey == registration.certificate.deviceKey
+        else { throw .conflict("the device list does not name this device with this key") }
+        guard registration.time + Self.registrationSkew >= now, registration.time <= now + Self.registrationSkew else {
+            throw .conflict("the registration's time is more than \(Self.registrationSkew) s from the relay's clock")
+        }
+        let removed = try await directory.register(registration)
+        for device in removed {
+            do { try await mailboxes.removeMailbox(DeviceAddress(accountID: account.accountID, deviceID: device)) } catch { throw .unavailable }
+        }
+    }
+
+    /// Checks an `Authorization: Sealpost <account hex>.<device>.<credential hex>` header.
+    /// - Throws: ``RelayError/unauthorized`` for anything but a registered device's credential.
+    public func authenticate(_ header: String?) async throws(RelayError) -> DeviceAddress {
+        guard let header, header.hasPrefix("Sealpost ") else { throw .unauthorized }
+        let parts = header.dropFirst("Sealpost ".count).split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 32, parts[2].count == 64, let deviceNumber = UInt32(parts[1]),
+            let account = try? AccountID(hex: String(parts[0])), let device = try? DeviceID(deviceNumber),
+            var credential = try? Hex.decode(String(parts[2]))
+        else { throw .unauthorized }
+        let address = DeviceAddress(accountID: account, deviceID: device)
+        guard try await directory.authenticate(address, credential: SecretBytes(wiping: &credential)) else { throw .unauthorized }
+        return address
+    }
+
+    // MARK: Keys and settings
+
+    /// `PUT /v1/keys/envelope`: a device publishes its envelope key.
+    public func publishEnvelopeKey(_ body: [UInt8], for address: DeviceAddress, now: UInt64) async throws(RelayError) {
+        let key = try Self.parse { () throws(WireError) in try SignedEnvelopeKey(serialized: body) }
+        guard let device = try await directory.account(address.accountID)?.devices[address.deviceID] else { throw .unauthorized }
+        do { try key.verify(certificate: device.certificate) } catch { throw .forbidden }
+        try await directory.publish(key, for: address, now: now)
+    }
+
+    /// `PUT /v1/access`: the account's delivery-access settings.
+    public func setAccess(_ body: [UInt8], for address: DeviceAddress) async throws(RelayError) {
+        let settings = try Self.parse { () throws(WireError) in try AccessSettings(serialized: body) }
+        try await directory.setAccess(settings, for: address.accountID)
+    }
+
+    /// `GET /v1/accounts/{account}/devices`.
+    public func accountDevices(_ accountID: AccountID) async throws(RelayError) -> [UInt8] {
+        guard let account = try await directory.account(accountID), let list = account.deviceList else { throw .notFound }
+        let devices = list.devices.compactMap { entry in
+            account.devices[entry.deviceID].map { AccountDevices.Device(certificate: $0.certificate, envelopeKey: $0.envelopeKey) }
+        }
+        do { return try AccountDevices(deviceList: list, devices: devices).serialized() } catch { throw .unavailable }
+    }
+
+    /// `GET /v1/certificate`: a sender certificate for the authenticated device.
+    public func senderCertificate(for address: DeviceAddress, now: UInt64) async throws(RelayError) -> [UInt8] {
+        guard let device = try await directory.account(address.accountID)?.devices[address.deviceID] else { throw .unauthorized }
+        return operatorKeys.issue(for: device.certificate, now: now).serialized()
+    }
+
+    /// `GET /v1/operator`.
+    public func operatorInfo() throws(RelayError) -> [UInt8] {
+        do { return try OperatorInfo(rootKey: operatorKeys.rootKey, serverCertificates: [operatorKeys.serverCertificate], revocationList: nil).serialized() } catch {
+            throw .unavailable
+        }
+    }
+
+    // MARK: Sealed send
+
+    /// `POST /v1/messages`, over a connection that carries no authentication: checks access per
+    /// recipient entry (an unknown account and a wrong key get the same 401), then the device sets
+    /// (409 `staleDevices` with what is missing, extra or sealed to a replaced key), stamps the
+    /// receipt time, stores every envelope all-or-none and durably, and wakes the recipients.
+    public func send(_ body: [UInt8], now: UInt64) async throws(RelayError) {
+        let upload = try Self.parse { () throws(WireError) in try EnvelopeUpload(serialized: body) }
+        let accounts = try await directory.accounts(upload.recipients.map(\.accountID))
+        for entry in upload.recipients {
+            guard let account = accounts[entry.accountID] else { throw .unauthorized }
+            switch entry.access {
+            case .none:
+                guard account.anyoneMayWrite else { throw .unauthorized }
+            case .key(let key):
+                guard let verifier = account.accessVerifier, verifier.admits(key) else { throw .unauthorized }
+            }
+        }
+        var stale: [StaleDevices.Account] = []
+        for account in accounts.values.sorted(by: { $0.accountID < $1.accountID }) {
+            let entries = upload.recipients.filter { $0.accountID == account.accountID }
+            let named = Set(entries.map(\.deviceID))
+            let registered = Set(account.devices.keys)
+            let staleKeys = entries.filter { entry in
+                guard let device = account.devices[entry.deviceID] else { return false }
+                if device.envelopeKey?.id == entry.envelopeKeyID { return false }
+                if device.previousEnvelopeKeyID == entry.envelopeKeyID, let replaced = device.envelopeKeyReplacedAt,
+                    now <= replaced + Limits.envelopeKeyCacheLifetime + Limits.certificateClockSkew
+                { return false }
+                return true
+            }.map(\.deviceID)
+            let missing = registered.subtracting(named), extra = named.subtracting(registered)
+            if !missing.isEmpty || !extra.isEmpty || !staleKeys.isEmpty {
+                stale.append(StaleDevices.Account(
+                    accountID: account.accountID, missing: missing.sorted(), extra: extra.sorted(), staleKeys: staleKeys.sorted()))
+            }
+        }
+        guard stale.isEmpty else {
+            throw RelayError(
+                status: 409, code: "staleDevices", message: "the upload's device set or envelope keys are out of date",
+                details: StaleDevices(accounts: stale).serialized())
+        }
+        let deposits = upload.split().map { MailboxDeposit(address: $0.recipient.address, envelope: $0.envelope.serialized()) }
+        do {
+            _ = try await mailboxes.deposit(deposits, receivedAt: now)
+        } catch {
+            if case .quotaExceeded = error { throw .mailboxFull }
+            throw .unavailable
+        }
+        await notifier.notify(deposits.map(\.address))
+    }
+
+    // MARK: Receive
+
+    /// Waiting envelopes of a device after `after`, for the HTTP fallback and the WebSocket.
+    public func pending(for address: DeviceAddress, after: UInt64, limit: Int) async throws(RelayError) -> [StoredEnvelope] {
+        do { return try await mailboxes.pending(for: address, after: after, limit: min(max(limit, 1), 500)) } catch { throw .unavailable }
+    }
+
+    /// Deletes acknowledged envelopes.
+    public func acknowledge(_ body: [UInt8], for address: DeviceAddress) async throws(RelayError) {
+        let acknowledgement = try Self.parse { () throws(WireError) in try Acknowledgement(serialized: body) }
+        do { _ = try await mailboxes.acknowledge(address, sequences: acknowledgement.sequences) } catch { throw .unavailable }
+    }
+
+    /// Wakes when mail for `address` arrives.
+    func arrivals(for address: DeviceAddress) async -> AsyncStream<Void> {
+        await notifier.subscribe(address)
+    }
+
+    /// Deletes mail older than the retention.
+    public func expire(now: UInt64, retention: UInt64) async throws(RelayError) -> Int {
+        do { return try await mailboxes.expire(receivedBefore: now > retention ? now - retention : 0) } catch { throw .unavailable }
+    }
+}

@@ -1,0 +1,240 @@
+import Foundation
+import GRDB
+import SealpostCrypto
+import SealpostWire
+
+/// A registered device as the directory holds it.
+public struct DirectoryDevice: Sendable {
+    /// Its certificate.
+    public let certificate: DeviceCertificate
+    /// Its current envelope key, once published.
+    public let envelopeKey: SignedEnvelopeKey?
+    /// The envelope key it replaced, and when, so uploads sealed to it are accepted for a while.
+    public let previousEnvelopeKeyID: UInt32?
+    /// When ``previousEnvelopeKeyID`` was replaced.
+    public let envelopeKeyReplacedAt: UInt64?
+}
+
+/// An account as the directory holds it.
+public struct DirectoryAccount: Sendable {
+    /// The account.
+    public let accountID: AccountID
+    /// Its account key.
+    public let accountKey: Ed25519.PublicKey
+    /// Its latest signed device list, once a device registered.
+    public let deviceList: DeviceList?
+    /// The verifier of its current delivery access key.
+    public let accessVerifier: DeliveryAccessVerifier?
+    /// Whether anyone may send it sealed mail without an access key.
+    public let anyoneMayWrite: Bool
+    /// Its registered devices, by id.
+    public let devices: [DeviceID: DirectoryDevice]
+}
+
+/// The relay's directory on SQLite: accounts, devices, credentials (verifiers only), envelope
+/// keys and access settings (`Spec/relay.md`, "Directory store").
+public final class DirectoryStore: Sendable {
+    let pool: DatabasePool
+
+    /// Opens (creating if needed) the directory at `path`.
+    public init(path: String) throws(RelayError) {
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        configuration.label = "sealpost-directory"
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrator.migrate(pool)
+        } catch {
+            throw RelayError(status: 500, code: "storage", message: "cannot open the directory at \(path): \(error)")
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("directory-v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE account (
+                    account BLOB PRIMARY KEY NOT NULL,
+                    account_key BLOB NOT NULL,
+                    device_list BLOB,
+                    list_version INTEGER NOT NULL DEFAULT 0,
+                    access_verifier BLOB,
+                    anyone_may_write INTEGER NOT NULL DEFAULT 0,
+                    created_at INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                CREATE TABLE device (
+                    account BLOB NOT NULL REFERENCES account(account) ON DELETE CASCADE,
+                    device INTEGER NOT NULL,
+                    certificate BLOB NOT NULL,
+                    credential_verifier BLOB NOT NULL,
+                    envelope_key BLOB,
+                    previous_envelope_key_id INTEGER,
+                    envelope_key_replaced_at INTEGER,
+                    PRIMARY KEY (account, device)
+                ) WITHOUT ROWID;
+                """)
+        }
+        return migrator
+    }
+
+    static func failure(_ error: any Error) -> RelayError {
+        if let error = error as? RelayError { return error }
+        return .unavailable
+    }
+
+    /// Creates an account for `accountKey` with a fresh random id.
+    public func createAccount(accountKey: Ed25519.PublicKey, now: UInt64) async throws(RelayError) -> AccountID {
+        do {
+            return try await pool.write { db in
+                while true {
+                    let id = AccountID.random()
+                    let taken = try Bool.fetchOne(db, sql: "SELECT 1 FROM account WHERE account = ?", arguments: [Data(id.rawRepresentation)]) ?? false
+                    if taken { continue }
+                    try db.execute(
+                        sql: "INSERT INTO account (account, account_key, created_at) VALUES (?, ?, ?)",
+                        arguments: [Data(id.rawRepresentation), Data(accountKey.rawRepresentation), Int64(clamping: now)])
+                    return id
+                }
+            }
+        } catch {
+            throw Self.failure(error)
+        }
+    }
+
+    /// Reads one account with its devices.
+    public func account(_ id: AccountID) async throws(RelayError) -> DirectoryAccount? {
+        do {
+            return try await pool.read { db in try Self.load(id, db) }
+        } catch {
+            throw Self.failure(error)
+        }
+    }
+
+    /// Reads several accounts in one consistent snapshot.
+    public func accounts(_ ids: [AccountID]) async throws(RelayError) -> [AccountID: DirectoryAccount] {
+        do {
+            return try await pool.read { db in
+                var result: [AccountID: DirectoryAccount] = [:]
+                for id in Set(ids) { if let account = try Self.load(id, db) { result[id] = account } }
+                return result
+            }
+        } catch {
+            throw Self.failure(error)
+        }
+    }
+
+    static func load(_ id: AccountID, _ db: Database) throws -> DirectoryAccount? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM account WHERE account = ?", arguments: [Data(id.rawRepresentation)]) else { return nil }
+        var devices: [DeviceID: DirectoryDevice] = [:]
+        for device in try Row.fetchAll(db, sql: "SELECT * FROM device WHERE account = ?", arguments: [Data(id.rawRepresentation)]) {
+            let certificate = try DeviceCertificate(serialized: [UInt8](device["certificate"] as Data))
+            let key = try (device["envelope_key"] as Data?).map { try SignedEnvelopeKey(serialized: [UInt8]($0)) }
+            devices[certificate.deviceID] = DirectoryDevice(
+                certificate: certificate, envelopeKey: key, previousEnvelopeKeyID: (device["previous_envelope_key_id"] as Int64?).map { UInt32($0) },
+                envelopeKeyReplacedAt: (device["envelope_key_replaced_at"] as Int64?).map { UInt64($0) })
+        }
+        return DirectoryAccount(
+            accountID: id, accountKey: try Ed25519.PublicKey(rawRepresentation: [UInt8](row["account_key"] as Data)),
+            deviceList: try (row["device_list"] as Data?).map { try DeviceList(serialized: [UInt8]($0)) },
+            accessVerifier: try (row["access_verifier"] as Data?).map { try DeliveryAccessVerifier(rawRepresentation: [UInt8]($0)) },
+            anyoneMayWrite: (row["anyone_may_write"] as Int64) != 0, devices: devices)
+    }
+
+    /// Stores a verified registration: the newer device list, and the device with its credential
+    /// verifier. Devices the new list no longer names are removed (their mailboxes go too, by the
+    /// caller). Returns the devices removed.
+    public func register(_ registration: DeviceRegistration) async throws(RelayError) -> [DeviceID] {
+        let account = registration.deviceList.accountID
+        do {
+            return try await pool.write { db in
+                guard let row = try Row.fetchOne(db, sql: "SELECT list_version FROM account WHERE account = ?", arguments: [Data(account.rawRepresentation)]) else {
+                    throw RelayError.notFound
+                }
+                let stored = UInt64(row["list_version"] as Int64)
+                guard registration.deviceList.listVersion >= stored else { throw RelayError.conflict("the account has a newer device list (\(stored))") }
+                if let existing = try Data.fetchOne(
+                    db, sql: "SELECT certificate FROM device WHERE account = ? AND device = ?",
+                    arguments: [Data(account.rawRepresentation), Int64(registration.certificate.deviceID.value)]),
+                    try DeviceCertificate(serialized: [UInt8](existing)).deviceKey != registration.certificate.deviceKey
+                {
+                    throw RelayError.conflict("device \(registration.certificate.deviceID) is registered with another key")
+                }
+                try db.execute(
+                    sql: "UPDATE account SET device_list = ?, list_version = ? WHERE account = ?",
+                    arguments: [Data(registration.deviceList.serialized()), Int64(registration.deviceList.listVersion), Data(account.rawRepresentation)])
+                try db.execute(
+                    sql: """
+                        INSERT INTO device (account, device, certificate, credential_verifier) VALUES (?, ?, ?, ?)
+                        ON CONFLICT (account, device) DO UPDATE SET certificate = excluded.certificate, credential_verifier = excluded.credential_verifier
+                        """,
+                    arguments: [Data(account.rawRepresentation), Int64(registration.certificate.deviceID.value),
+                                Data(registration.certificate.serialized()), Data(registration.credentialVerifier)])
+                var removed: [DeviceID] = []
+                for id in try Int64.fetchAll(db, sql: "SELECT device FROM device WHERE account = ?", arguments: [Data(account.rawRepresentation)]) {
+                    let deviceID = try DeviceID(UInt32(id))
+                    if registration.deviceList.device(deviceID) == nil {
+                        try db.execute(sql: "DELETE FROM device WHERE account = ? AND device = ?", arguments: [Data(account.rawRepresentation), id])
+                        removed.append(deviceID)
+                    }
+                }
+                return removed
+            }
+        } catch {
+            throw Self.failure(error)
+        }
+    }
+
+    /// Whether `credential` is the one registered for the device, compared in constant time.
+    public func authenticate(_ address: DeviceAddress, credential: SecretBytes) async throws(RelayError) -> Bool {
+        let stored: Data?
+        do {
+            stored = try await pool.read { db in
+                try Data.fetchOne(
+                    db, sql: "SELECT credential_verifier FROM device WHERE account = ? AND device = ?",
+                    arguments: [Data(address.accountID.rawRepresentation), Int64(address.deviceID.value)])
+            }
+        } catch {
+            throw Self.failure(error)
+        }
+        let presented = RelayCredential.verifier(of: credential)
+        // Compare against a verifier even for an unknown device, so timing does not tell.
+        let expected = stored.map { [UInt8]($0) } ?? [UInt8](repeating: 0, count: 32)
+        return SecretBytes(copying: expected).constantTimeEquals(presented) && stored != nil
+    }
+
+    /// Publishes a device's new envelope key (already verified), remembering the one it replaces.
+    public func publish(_ key: SignedEnvelopeKey, for address: DeviceAddress, now: UInt64) async throws(RelayError) {
+        do {
+            try await pool.write { db in
+                let arguments: StatementArguments = [Data(address.accountID.rawRepresentation), Int64(address.deviceID.value)]
+                guard let row = try Row.fetchOne(db, sql: "SELECT envelope_key FROM device WHERE account = ? AND device = ?", arguments: arguments) else {
+                    throw RelayError.unauthorized
+                }
+                let current = try (row["envelope_key"] as Data?).map { try SignedEnvelopeKey(serialized: [UInt8]($0)) }
+                if current?.id == key.id {
+                    guard current == key else { throw RelayError.conflict("envelope key \(key.id) is already published with other bytes") }
+                    return
+                }
+                try db.execute(
+                    sql: "UPDATE device SET envelope_key = ?, previous_envelope_key_id = ?, envelope_key_replaced_at = ? WHERE account = ? AND device = ?",
+                    arguments: [Data(key.serialized()), current.map { Int64($0.id) }, current.map { _ in Int64(clamping: now) },
+                                Data(address.accountID.rawRepresentation), Int64(address.deviceID.value)])
+            }
+        } catch {
+            throw Self.failure(error)
+        }
+    }
+
+    /// Sets an account's delivery-access settings.
+    public func setAccess(_ settings: AccessSettings, for account: AccountID) async throws(RelayError) {
+        do {
+            try await pool.write { db in
+                try db.execute(
+                    sql: "UPDATE account SET access_verifier = ?, anyone_may_write = ? WHERE account = ?",
+                    arguments: [settings.verifier.map { Data($0.rawRepresentation) }, settings.anyoneMayWrite ? 1 : 0, Data(account.rawRepresentation)])
+            }
+        } catch {
+            throw Self.failure(error)
+        }
+    }
+}

@@ -1,0 +1,169 @@
+import Foundation
+import Testing
+import SealpostCrypto
+import SealpostProtocol
+@testable import SealpostRelay
+import SealpostWire
+
+/// A relay service over temporary stores, and a client-side device that talks to it.
+struct RelayFixture {
+    let folder: URL
+    let service: RelayService
+    let now: UInt64 = 1_790_000_000
+
+    init() throws {
+        folder = try temporaryDirectory()
+        let keys = try OperatorKeys.load(directory: folder.appendingPathComponent("operator"), development: true, now: now)
+        service = RelayService(
+            directory: try DirectoryStore(path: folder.appendingPathComponent("directory.sqlite").path),
+            mailboxes: try SQLiteMailboxStore(path: folder.appendingPathComponent("mailboxes.sqlite").path),
+            operatorKeys: keys, origin: "http://127.0.0.1:8787")
+    }
+
+    /// A registered account with `devices` devices, each with a credential and an envelope key.
+    func account(devices count: Int = 1) async throws -> RelayAccount {
+        let accountKey = Ed25519.PrivateKey.generate()
+        let reply = try await service.registerAccount(AccountRegistration(accountKey: accountKey.publicKey).serialized(), now: now)
+        let accountID = try AccountID(rawRepresentation: Array(reply.dropFirst()))
+        var account = RelayAccount(accountID: accountID, accountKey: accountKey, devices: [])
+        for index in 1...count { try await account.addDevice(try DeviceID(UInt32(index)), fixture: self) }
+        return account
+    }
+}
+
+struct RelayDevice {
+    let deviceKey: Ed25519.PrivateKey
+    let certificate: DeviceCertificate
+    var credential = SecretBytes.random(count: 32)
+    var envelopeKeys = EnvelopeKeyStore()
+    var address: DeviceAddress { DeviceAddress(accountID: certificate.accountID, deviceID: certificate.deviceID) }
+    var authorization: String {
+        "Sealpost \(certificate.accountID).\(certificate.deviceID).\(credential.withUnsafeBytes { Hex.encode($0) })"
+    }
+}
+
+struct RelayAccount {
+    let accountID: AccountID
+    let accountKey: Ed25519.PrivateKey
+    var devices: [RelayDevice]
+    var listVersion: UInt64 = 0
+
+    mutating func addDevice(_ id: DeviceID, fixture: RelayFixture) async throws {
+        let key = Ed25519.PrivateKey.generate()
+        let certificate = DeviceCertificate.issue(accountKey: accountKey, accountID: accountID, deviceID: id, deviceKey: key.publicKey, createdAt: fixture.now)
+        var device = RelayDevice(deviceKey: key, certificate: certificate)
+        devices.append(device)
+        listVersion += 1
+        let list = try DeviceList.sign(
+            accountKey: accountKey, accountID: accountID, listVersion: listVersion, issuedAt: fixture.now,
+            devices: devices.map { .init(deviceID: $0.certificate.deviceID, deviceKey: $0.certificate.deviceKey) }, revoked: [])
+        let registration = DeviceRegistration.sign(
+            deviceList: list, certificate: certificate, credential: device.credential, time: fixture.now, origin: fixture.service.origin, deviceKey: key)
+        try await fixture.service.registerDevice(registration.serialized(), now: fixture.now)
+        let identity = try DeviceIdentity(accountID: accountID, accountKey: accountKey.publicKey, certificate: certificate, deviceKey: key)
+        let published = try #require(device.envelopeKeys.maintain(now: fixture.now, identity: identity).publish)
+        let address = try await fixture.service.authenticate(device.authorization)
+        try await fixture.service.publishEnvelopeKey(published.serialized(), for: address, now: fixture.now)
+        device.envelopeKeys.confirmPublished(id: published.id, now: fixture.now)
+        devices[devices.count - 1] = device
+    }
+}
+
+/// An upload of opaque-but-well-formed parts to the given devices (the relay never opens them).
+func upload(to devices: [RelayDevice], access: DeliveryAccess, keyID: ((RelayDevice) -> UInt32)? = nil) throws -> EnvelopeUpload {
+    let prepared = try PreparedContent(Array("hi".utf8), envelopeID: .random())
+    let recipients = try devices.map { device in
+        try EnvelopeUpload.Recipient(
+            accountID: device.certificate.accountID, deviceID: device.certificate.deviceID, access: access,
+            envelopeKeyID: keyID?(device) ?? device.envelopeKeys.currentID!, encapsulatedKey: [UInt8](repeating: 9, count: 32),
+            sealedPart: [UInt8](repeating: 1, count: 400))
+    }
+    return try EnvelopeUpload(envelopeID: prepared.envelopeID, content: prepared.content, recipients: recipients)
+}
+
+@Suite("Relay service")
+struct RelayServiceTests {
+    @Test func aSealedUploadReachesEveryMailboxStampedAndIsAcknowledged() async throws {
+        let relay = try RelayFixture()
+        defer { try? FileManager.default.removeItem(at: relay.folder) }
+        let bob = try await relay.account(devices: 2)
+        let secret = DeliveryAccessSecret.generate()
+        let key = try secret.accessKey(for: bob.accountID)
+        try await relay.service.setAccess(AccessSettings(anyoneMayWrite: false, verifier: key.verifier).serialized(), for: bob.devices[0].address)
+        let sent = try upload(to: bob.devices, access: .key(key))
+        try await relay.service.send(sent.serialized(), now: relay.now + 5)
+        for (index, device) in bob.devices.enumerated() {
+            let waiting = try await relay.service.pending(for: device.address, after: 0, limit: 10)
+            #expect(waiting.count == 1)
+            let delivery = try MailboxDelivery(serialized: waiting[0].deliveryFrame())
+            #expect(delivery.receivedAt == relay.now + 5)
+            #expect(delivery.envelope == sent.split()[index].envelope)
+            try await relay.service.acknowledge(Acknowledgement(sequences: [delivery.sequence]).serialized(), for: device.address)
+            #expect(try await relay.service.pending(for: device.address, after: 0, limit: 10).isEmpty)
+        }
+    }
+
+    @Test func anUnknownRecipientAndAWrongAccessKeyGetTheSame401() async throws {
+        let relay = try RelayFixture()
+        defer { try? FileManager.default.removeItem(at: relay.folder) }
+        let bob = try await relay.account()
+        let right = try DeliveryAccessSecret.generate().accessKey(for: bob.accountID)
+        try await relay.service.setAccess(AccessSettings(anyoneMayWrite: false, verifier: right.verifier).serialized(), for: bob.devices[0].address)
+        let wrong = try DeliveryAccessSecret.generate().accessKey(for: bob.accountID)
+        var stranger = bob.devices[0]
+        stranger = RelayDevice(deviceKey: stranger.deviceKey, certificate: DeviceCertificate.issue(
+            accountKey: .generate(), accountID: .random(), deviceID: try DeviceID(1), deviceKey: stranger.deviceKey.publicKey, createdAt: relay.now),
+            envelopeKeys: stranger.envelopeKeys)
+        for body in [try upload(to: bob.devices, access: .key(wrong)), try upload(to: bob.devices, access: .none), try upload(to: [stranger], access: .key(right))] {
+            await #expect(throws: RelayError.unauthorized) { try await relay.service.send(body.serialized(), now: relay.now) }
+        }
+        #expect(try await relay.service.pending(for: bob.devices[0].address, after: 0, limit: 10).isEmpty)
+        // "Anyone may write" lets an upload without a key through.
+        try await relay.service.setAccess(AccessSettings(anyoneMayWrite: true, verifier: right.verifier).serialized(), for: bob.devices[0].address)
+        try await relay.service.send(try upload(to: bob.devices, access: .none).serialized(), now: relay.now)
+    }
+
+    @Test func aStaleDeviceSetIsRefusedWithTheListsAndSucceedsAfterCorrection() async throws {
+        let relay = try RelayFixture()
+        defer { try? FileManager.default.removeItem(at: relay.folder) }
+        let bob = try await relay.account(devices: 2)
+        try await relay.service.setAccess(AccessSettings(anyoneMayWrite: true, verifier: nil).serialized(), for: bob.devices[0].address)
+        let error = await #expect(throws: RelayError.self) { try await relay.service.send(try upload(to: [bob.devices[0]], access: .none).serialized(), now: relay.now) }
+        #expect(error?.status == 409 && error?.code == "staleDevices")
+        let stale = try StaleDevices(serialized: try #require(error?.details))
+        #expect(stale.accounts.map(\.missing) == [[bob.devices[1].certificate.deviceID]])
+        let staleKey = await #expect(throws: RelayError.self) {
+            try await relay.service.send(try upload(to: bob.devices, access: .none, keyID: { $0.envelopeKeys.currentID! &+ 7 }).serialized(), now: relay.now)
+        }
+        #expect(try StaleDevices(serialized: try #require(staleKey?.details)).accounts.first?.staleKeys.count == 2)
+        try await relay.service.send(try upload(to: bob.devices, access: .none).serialized(), now: relay.now)
+    }
+
+    @Test func registrationChecksEverySignatureAndTheCredential() async throws {
+        let relay = try RelayFixture()
+        defer { try? FileManager.default.removeItem(at: relay.folder) }
+        let bob = try await relay.account()
+        let device = bob.devices[0]
+        _ = try await relay.service.authenticate(device.authorization)
+        let headers: [String?] = [nil, "Bearer x", String(device.authorization.dropLast()) + "0", "Sealpost \(bob.accountID).2.\(String(repeating: "0", count: 64))"]
+        for header in headers {
+            await #expect(throws: RelayError.unauthorized) { try await relay.service.authenticate(header) }
+        }
+        // Another key cannot take over a registered device, even with a valid-looking list.
+        let list = try DeviceList.sign(
+            accountKey: .generate(), accountID: bob.accountID, listVersion: 9, issuedAt: relay.now,
+            devices: [.init(deviceID: device.certificate.deviceID, deviceKey: device.certificate.deviceKey)], revoked: [])
+        let forged = DeviceRegistration.sign(
+            deviceList: list, certificate: device.certificate, credential: .random(count: 32), time: relay.now, origin: relay.service.origin,
+            deviceKey: .generate())
+        await #expect(throws: RelayError.forbidden) { try await relay.service.registerDevice(forged.serialized(), now: relay.now) }
+        await #expect(throws: RelayError.self) { try await relay.service.registerDevice([1, 2, 3], now: relay.now) }
+        // A sender certificate for the device verifies under the operator's chain.
+        let certificate = try SenderCertificate(serialized: try await relay.service.senderCertificate(for: device.address, now: relay.now))
+        var trust = OperatorTrust(rootKey: relay.service.operatorKeys.rootKey)
+        try trust.add(relay.service.operatorKeys.serverCertificate)
+        try trust.validate(certificate, receivedAt: relay.now, now: relay.now)
+        let devices = try AccountDevices(serialized: try await relay.service.accountDevices(bob.accountID))
+        #expect(devices.devices.first?.envelopeKey?.id == device.envelopeKeys.currentID)
+    }
+}
