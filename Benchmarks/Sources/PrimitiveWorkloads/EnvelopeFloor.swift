@@ -14,7 +14,7 @@ import CSodiumDirect
 /// HPKE's key schedule at the floor is six HMAC-SHA-256: `eae_prk`, `shared_secret`, `info_hash`,
 /// `secret`, `key`, `base_nonce`. RFC 9180 also computes `psk_id_hash` (a constant in base mode,
 /// which an implementation can precompute) and `exporter_secret` (unused by a seal or open);
-/// Sealpost computes both, and the floor leaves them out.
+/// Sealpost, like the floor, precomputes the first and derives the second only on export.
 struct EnvelopeFloor: Sendable {
     /// The sealed part's plaintext length: a ratchet session message (163 bytes) with the version
     /// byte, the 130-byte sender certificate and its length prefix, padded to 384.
