@@ -12,11 +12,18 @@ let package = Package(
         .library(name: "SealpostVectors", targets: ["SealpostVectors"]),
         .library(name: "SealpostRelay", targets: ["SealpostRelay"]),
         .executable(name: "sealpost-vectors", targets: ["sealpost-vectors"]),
+        .executable(name: "sealpost-relay", targets: ["sealpost-relay"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-websocket.git", from: "1.6.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // libsodium 1.0.18 from the system (Debian: libsodium-dev). Only SealpostCrypto imports it.
@@ -52,6 +59,19 @@ let package = Package(
             dependencies: [
                 "SealpostProtocol", "SealpostWire", "SealpostCrypto",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The relay binary: `sealpost-relay serve` and the operator commands.
+        .executableTarget(
+            name: "sealpost-relay",
+            dependencies: [
+                "SealpostRelay", "SealpostProtocol", "SealpostWire", "SealpostCrypto",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The vector file format, its loader and its checkers, shared by the tests and the CLI.
@@ -84,7 +104,16 @@ let package = Package(
         ),
         .testTarget(
             name: "SealpostRelayTests",
-            dependencies: ["SealpostRelay", "SealpostProtocol", "SealpostWire", "SealpostCrypto"]
+            dependencies: [
+                "SealpostRelay", "SealpostProtocol", "SealpostWire", "SealpostCrypto",
+                // Built before the tests, which start it as a real process on 127.0.0.1.
+                "sealpost-relay",
+                // A real WebSocket client for the end-to-end tests against a relay process.
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
         ),
         .testTarget(
             name: "SealpostVectorsTests",

@@ -1,0 +1,168 @@
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import SealpostCrypto
+import SealpostWire
+
+/// The relay's HTTP and WebSocket API over a ``RelayService`` (`Spec/relay.md`, "Endpoints").
+///
+/// Bodies are Sealpost's binary encodings (`application/octet-stream`); errors are
+/// `application/json` `{"code", "message", "details"}` with the status of the ``RelayError``.
+public enum RelayServer {
+    /// The largest upload body: a full content field and 1 024 recipient entries.
+    public static let maximumUploadBytes = 6 << 20
+    /// The largest body of any other request.
+    public static let maximumRequestBytes = 64 << 10
+
+    /// Seconds since the Unix epoch.
+    static func now() -> UInt64 { UInt64(Date().timeIntervalSince1970) }
+
+    /// The router with every route of `Spec/relay.md`.
+    public static func router(service: RelayService) -> Router<BasicWebSocketRequestContext> {
+        let router = Router(context: BasicWebSocketRequestContext.self)
+        router.get("/healthz") { _, _ in Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ok\n"))) }
+        router.get("/v1/operator") { _, _ in handle { binary(try service.operatorInfo()) } }
+        router.post("/v1/accounts") { request, _ in
+            await handle { binary(try await service.registerAccount(try await body(request), now: now()), status: .created) }
+        }
+        router.put("/v1/devices") { request, _ in
+            await handle { try await service.registerDevice(try await body(request), now: now()); return empty() }
+        }
+        router.put("/v1/keys/envelope") { request, _ in
+            await handle {
+                let address = try await service.authenticate(request.headers[.authorization])
+                try await service.publishEnvelopeKey(try await body(request), for: address, now: now())
+                return empty()
+            }
+        }
+        router.put("/v1/access") { request, _ in
+            await handle {
+                let address = try await service.authenticate(request.headers[.authorization])
+                try await service.setAccess(try await body(request), for: address)
+                return empty()
+            }
+        }
+        router.get("/v1/certificate") { request, _ in
+            await handle { binary(try await service.senderCertificate(for: try await service.authenticate(request.headers[.authorization]), now: now())) }
+        }
+        router.get("/v1/accounts/:account/devices") { _, context in
+            await handle {
+                guard let text = context.parameters.get("account"), let account = try? AccountID(hex: text) else { throw RelayError.notFound }
+                return binary(try await service.accountDevices(account))
+            }
+        }
+        router.post("/v1/messages") { request, _ in
+            await handle {
+                // Sealed send: no authentication is read from this request, by design.
+                try await service.send(try await body(request, limit: maximumUploadBytes), now: now())
+                return empty()
+            }
+        }
+        router.get("/v1/messages") { request, _ in
+            await handle {
+                let address = try await service.authenticate(request.headers[.authorization])
+                let after = request.uri.queryParameters.get("after").flatMap { UInt64($0) } ?? 0
+                let limit = request.uri.queryParameters.get("limit").flatMap { Int($0) } ?? 100
+                let envelopes = try await service.pending(for: address, after: after, limit: limit)
+                var writer = ByteWriter()
+                writer.u8(1)
+                writer.u16(UInt16(envelopes.count))
+                for envelope in envelopes { writer.lp32(envelope.deliveryFrame()) }
+                return binary(writer.bytes)
+            }
+        }
+        router.post("/v1/messages/acknowledge") { request, _ in
+            await handle {
+                let address = try await service.authenticate(request.headers[.authorization])
+                try await service.acknowledge(try await body(request), for: address)
+                return empty()
+            }
+        }
+        router.ws("/v1/receive") { request, _ in
+            do {
+                _ = try await service.authenticate(request.headers[.authorization])
+                return .upgrade([:])
+            } catch {
+                return .dontUpgrade
+            }
+        } onUpgrade: { inbound, outbound, context in
+            let address = try await service.authenticate(context.request.headers[.authorization])
+            try await receive(address: address, service: service, inbound: inbound, outbound: outbound)
+        }
+        return router
+    }
+
+    /// Pushes queued then live envelopes; applies the acknowledgements the device sends back.
+    static func receive(address: DeviceAddress, service: RelayService, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
+        let arrivals = await service.arrivals(for: address)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for try await message in inbound.messages(maxSize: 16 << 10) {
+                    guard case .binary(let buffer) = message else { continue }
+                    try await service.acknowledge(Array(buffer.readableBytesView), for: address)
+                }
+            }
+            group.addTask {
+                var cursor: UInt64 = 0
+                var wakeups = arrivals.makeAsyncIterator()
+                while !Task.isCancelled {
+                    let batch = try await service.pending(for: address, after: cursor, limit: 100)
+                    for envelope in batch {
+                        try await outbound.write(.binary(ByteBuffer(bytes: envelope.deliveryFrame())))
+                        cursor = envelope.sequence
+                    }
+                    if batch.count == 100 { continue }
+                    guard await wakeups.next() != nil else { return }
+                }
+            }
+            // When the device closes (its inbound ends) or a write fails, stop both.
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    static func body(_ request: Request, limit: Int = maximumRequestBytes) async throws -> [UInt8] {
+        do {
+            let buffer = try await request.body.collect(upTo: limit)
+            return Array(buffer.readableBytesView)
+        } catch {
+            throw RelayError.tooLarge
+        }
+    }
+
+    static func binary(_ bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/octet-stream"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    static func empty() -> Response { Response(status: .noContent) }
+
+    /// Runs a handler; maps a ``RelayError`` (or anything else, as 500) to its JSON answer.
+    static func handle(_ body: () async throws -> Response) async -> Response {
+        do {
+            return try await body()
+        } catch let error as RelayError {
+            return errorResponse(error)
+        } catch {
+            return errorResponse(RelayError(status: 500, code: "internal", message: "internal error"))
+        }
+    }
+
+    static func handle(_ body: () throws -> Response) -> Response {
+        do {
+            return try body()
+        } catch let error as RelayError {
+            return errorResponse(error)
+        } catch {
+            return errorResponse(RelayError(status: 500, code: "internal", message: "internal error"))
+        }
+    }
+
+    static func errorResponse(_ error: RelayError) -> Response {
+        let escaped = error.message.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        let json = "{\"code\":\"\(error.code)\",\"message\":\"\(escaped)\",\"details\":\"\(Hex.encode(error.details))\"}\n"
+        return Response(
+            status: HTTPResponse.Status(code: error.status), headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(string: json)))
+    }
+}

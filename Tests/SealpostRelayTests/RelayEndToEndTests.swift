@@ -1,0 +1,181 @@
+import Foundation
+import HTTPTypes
+import Logging
+import NIOCore
+import Testing
+import WSClient
+import SealpostCrypto
+import SealpostProtocol
+import SealpostRelay
+import SealpostWire
+
+/// A device of the end-to-end tests: everything a client keeps, talking to a real relay.
+struct E2EDevice {
+    let accountKey: Ed25519.PrivateKey
+    let deviceKey: Ed25519.PrivateKey
+    let credential = SecretBytes.random(count: 32)
+    let accountID: AccountID
+    let identity: DeviceIdentity
+    let deviceList: DeviceList
+    var prekeys = PrekeyStore()
+    var envelopeKeys = EnvelopeKeyStore()
+    let accessSecret = DeliveryAccessSecret.generate()
+
+    var address: DeviceAddress { DeviceAddress(accountID: accountID, deviceID: identity.deviceID) }
+    var peer: PeerIdentity {
+        PeerIdentity(accountID: accountID, accountKey: accountKey.publicKey, deviceID: identity.deviceID, deviceKey: deviceKey.publicKey)
+    }
+    var authorization: String { "Sealpost \(accountID).\(identity.deviceID).\(credential.withUnsafeBytes { Hex.encode($0) })" }
+
+    /// Registers an account with one device, publishes its envelope key and access settings.
+    static func register(at relay: RelayProcess, now: UInt64) async throws -> E2EDevice {
+        let accountKey = Ed25519.PrivateKey.generate()
+        let (status, reply) = try await relay.request("POST", "/v1/accounts", body: AccountRegistration(accountKey: accountKey.publicKey).serialized())
+        #expect(status == 201)
+        let accountID = try AccountID(rawRepresentation: Array(reply.dropFirst()))
+        let deviceKey = Ed25519.PrivateKey.generate()
+        let certificate = DeviceCertificate.issue(accountKey: accountKey, accountID: accountID, deviceID: try DeviceID(1), deviceKey: deviceKey.publicKey, createdAt: now)
+        let identity = try DeviceIdentity(accountID: accountID, accountKey: accountKey.publicKey, certificate: certificate, deviceKey: deviceKey)
+        let deviceList = try DeviceList.sign(
+            accountKey: accountKey, accountID: accountID, listVersion: 1, issuedAt: now,
+            devices: [.init(deviceID: certificate.deviceID, deviceKey: deviceKey.publicKey)], revoked: [])
+        var device = E2EDevice(accountKey: accountKey, deviceKey: deviceKey, accountID: accountID, identity: identity, deviceList: deviceList)
+        let registration = DeviceRegistration.sign(
+            deviceList: deviceList, certificate: certificate, credential: device.credential, time: now, origin: RelayProcess.origin, deviceKey: deviceKey)
+        #expect(try await relay.request("PUT", "/v1/devices", body: registration.serialized()).status == 204)
+        _ = device.prekeys.maintain(now: now, identity: identity, relayOneTimeCount: 0, relayOneTimeKEMCount: 0)
+        let key = try #require(device.envelopeKeys.maintain(now: now, identity: identity).publish)
+        #expect(try await relay.request("PUT", "/v1/keys/envelope", body: key.serialized(), authorization: device.authorization).status == 204)
+        device.envelopeKeys.confirmPublished(id: key.id, now: now)
+        let settings = AccessSettings(anyoneMayWrite: false, verifier: try device.accessSecret.accessKey(for: accountID).verifier)
+        #expect(try await relay.request("PUT", "/v1/access", body: settings.serialized(), authorization: device.authorization).status == 204)
+        return device
+    }
+}
+
+@Suite("Relay end to end", .serialized)
+struct RelayEndToEndTests {
+    let now = UInt64(Date().timeIntervalSince1970)
+
+    /// Alice seals three messages to Bob while he is offline; Bob connects later over the
+    /// WebSocket, receives them in order, opens them, acknowledges, and nothing comes back.
+    @Test(.timeLimit(.minutes(2))) func offlineDeliveryOverTheWebSocket() async throws {
+        let folder = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let relay = try RelayProcess(data: folder)
+        defer { relay.stop() }
+
+        let info = try OperatorInfo(serialized: try await relay.request("GET", "/v1/operator").body)
+        var trust = try OperatorTrust(rootKey: info.rootKey, fingerprint: OperatorTrust.fingerprint(of: info.rootKey))
+        for certificate in info.serverCertificates { try trust.add(certificate) }
+        let alice = try await E2EDevice.register(at: relay, now: now)
+        let bob = try await E2EDevice.register(at: relay, now: now)
+
+        // Alice: a sender certificate, Bob's devices and envelope keys, a session from his bundle.
+        let certificate = try SenderCertificate(serialized: try await relay.request("GET", "/v1/certificate", authorization: alice.authorization).body)
+        let directory = try AccountDevices(serialized: try await relay.request("GET", "/v1/accounts/\(bob.accountID)/devices").body)
+        try directory.deviceList.verify(accountKey: bob.accountKey.publicKey)
+        let envelopeKey = try #require(directory.devices.first?.envelopeKey)
+        let recipient = try EnvelopeRecipient(peer: bob.peer, envelopeKey: envelopeKey, fetchedAt: now, access: .key(try alice.accessSecretOf(bob)), now: now)
+        var handshakeRandomness = SystemHandshakeRandomness()
+        var random = SystemRatchetRandomness()
+        let bundle = PrekeyBundle(
+            certificate: bob.identity.certificate, signedPrekey: bob.prekeys.signedPrekey(id: bob.prekeys.currentSignedPrekeyID!)!.published,
+            kemPrekey: bob.prekeys.kemPrekey(id: bob.prekeys.currentLastResortKEMPrekeyID!)!.published, oneTimePrekey: nil)
+        var aliceRecord = SessionRecord()
+        aliceRecord.promote(try SessionState(
+            initiator: try Handshake.initiate(
+                identity: alice.identity, accountID: bob.accountID, accountKey: bob.accountKey.publicKey, deviceList: bob.deviceList, bundle: bundle,
+                pinned: nil, now: now, randomness: &handshakeRandomness),
+            randomness: &random))
+        let texts = ["first", "second", "third"]
+        for text in texts {
+            let prepared = try PreparedContent(Array(text.utf8), envelopeID: .random())
+            let sent = try aliceRecord.encrypt(prepared, now: now, randomness: &random)
+            aliceRecord = sent.record
+            let upload = try EnvelopeSealer.seal(prepared, messages: [(recipient, sent.message)], certificate: certificate)
+            #expect(try await relay.request("POST", "/v1/messages", body: upload.serialized()).status == 204)
+        }
+
+        // Bob comes online.
+        let url = "ws://127.0.0.1:\(relay.port)/v1/receive"
+        var fields = HTTPFields()
+        fields[.authorization] = bob.authorization
+        let bobSnapshot = bob
+        let operatorTrust = trust
+        let collected = try await WebSocketClient.connect(url: url, configuration: .init(additionalHeaders: fields), logger: Logger(label: "test")) { inbound, outbound, _ in
+            var record = SessionRecord()
+            var prekeys = bobSnapshot.prekeys
+            var random = SystemRatchetRandomness()
+            var texts: [String] = []
+            for try await message in inbound.messages(maxSize: 2 << 20) {
+                guard case .binary(let buffer) = message else { continue }
+                let delivery = try MailboxDelivery(serialized: Array(buffer.readableBytesView))
+                let unverified = try EnvelopeOpener.open(delivery, recipient: bobSnapshot.address, envelopeKeys: bobSnapshot.envelopeKeys, trust: operatorTrust, now: delivery.receivedAt)
+                let opened = try unverified.decrypt(
+                    record: record, identity: bobSnapshot.identity, prekeys: prekeys, initiatorDeviceList: alice.deviceList, pinned: nil,
+                    alreadyProcessed: { _ in false }, now: delivery.receivedAt, randomness: &random)
+                record = opened.record
+                if let handshake = opened.handshake { prekeys.apply(handshake.consumption) }
+                #expect(opened.sender == alice.peer)
+                texts.append(String(decoding: opened.plaintext, as: UTF8.self))
+                try await outbound.write(.binary(ByteBuffer(bytes: try Acknowledgement(sequences: [delivery.sequence]).serialized())))
+                if texts.count == 3 {
+                    ReceivedTexts.shared.set(texts)
+                    try await outbound.close(.normalClosure, reason: nil)
+                }
+            }
+        }
+        _ = collected
+        #expect(ReceivedTexts.shared.get() == texts)
+        // Acknowledged: nothing is delivered again.
+        let waiting = try await relay.request("GET", "/v1/messages", authorization: bob.authorization)
+        #expect(waiting.status == 200 && waiting.body == [1, 0, 0])
+    }
+
+    /// Uploads that got a 2xx survive a `kill -9` of the relay.
+    @Test(.timeLimit(.minutes(2))) func acknowledgedUploadsSurviveACrash() async throws {
+        let folder = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var relay = try RelayProcess(data: folder)
+        let bob = try await E2EDevice.register(at: relay, now: now)
+        let key = try bob.accessSecret.accessKey(for: bob.accountID)
+        let count = 30
+        for index in 0..<count {
+            let prepared = try PreparedContent([UInt8(index)], envelopeID: .random())
+            let entry = try EnvelopeUpload.Recipient(
+                accountID: bob.accountID, deviceID: bob.identity.deviceID, access: .key(key), envelopeKeyID: bob.envelopeKeys.currentID!,
+                encapsulatedKey: [UInt8](repeating: 9, count: 32), sealedPart: [UInt8](repeating: 1, count: 400))
+            let upload = try EnvelopeUpload(envelopeID: prepared.envelopeID, content: prepared.content, recipients: [entry])
+            #expect(try await relay.request("POST", "/v1/messages", body: upload.serialized()).status == 204)
+        }
+        relay.kill()
+        relay = try RelayProcess(data: folder)
+        defer { relay.stop() }
+        let waiting = try await relay.request("GET", "/v1/messages?limit=100", authorization: bob.authorization)
+        #expect(waiting.status == 200)
+        var reader = ByteReader(waiting.body, structure: "messages")
+        #expect(try reader.u8() == 1)
+        #expect(Int(try reader.u16()) == count)
+        // Malformed and unauthenticated requests get typed 4xx answers, and the relay stays up.
+        #expect(try await relay.request("POST", "/v1/messages", body: [1, 2, 3]).status == 400)
+        #expect(try await relay.request("GET", "/v1/messages").status == 401)
+        #expect(try await relay.request("GET", "/healthz").status == 200)
+    }
+}
+
+extension E2EDevice {
+    /// The access key Alice holds for `contact` (shared end to end; here, read directly).
+    func accessSecretOf(_ contact: E2EDevice) throws -> DeliveryAccessKey {
+        try contact.accessSecret.accessKey(for: contact.accountID)
+    }
+}
+
+/// Hands texts out of the WebSocket handler, which must be `@Sendable`.
+final class ReceivedTexts: @unchecked Sendable {
+    static let shared = ReceivedTexts()
+    private let lock = NSLock()
+    private var texts: [String] = []
+    func set(_ value: [String]) { lock.lock(); texts = value; lock.unlock() }
+    func get() -> [String] { lock.lock(); defer { lock.unlock() }; return texts }
+}

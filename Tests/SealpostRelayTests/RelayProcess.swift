@@ -1,0 +1,79 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import SealpostWire
+
+/// A `sealpost-relay serve` process on 127.0.0.1 with its own data folder, for end-to-end tests.
+/// It listens on a port the system picks; `stop` ends it (SIGTERM), `kill` crashes it (SIGKILL).
+final class RelayProcess: @unchecked Sendable {
+    let process = Process()
+    let data: URL
+    let output = Pipe()
+    private(set) var port = 0
+    static let origin = "http://relay.test"
+
+    /// The binary SwiftPM built beside the test runner.
+    static var binary: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("sealpost-relay")
+    }
+
+    init(data: URL) throws {
+        self.data = data
+        process.executableURL = Self.binary
+        process.arguments = ["serve", "--listen", "127.0.0.1:0", "--data", data.path, "--origin", Self.origin]
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        port = try waitForPort()
+    }
+
+    /// Reads the relay's output until it says where it listens (at most 30 s).
+    private func waitForPort() throws -> Int {
+        let deadline = Date().addingTimeInterval(30)
+        var text = ""
+        let handle = output.fileHandleForReading
+        while Date() < deadline {
+            let chunk = handle.availableData
+            if chunk.isEmpty { if !process.isRunning { break }; continue }
+            text += String(decoding: chunk, as: UTF8.self)
+            if let range = text.range(of: "listening on 127.0.0.1:") {
+                let digits = text[range.upperBound...].prefix { $0.isNumber }
+                if let port = Int(digits), port != 0 { return port }
+            }
+        }
+        throw RelayProcessError(message: "the relay did not start: \(text)")
+    }
+
+    var url: String { "http://127.0.0.1:\(port)" }
+
+    func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    func kill() {
+        guard process.isRunning else { return }
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    deinit { kill() }
+
+    /// One HTTP request; returns the status and body.
+    func request(_ method: String, _ path: String, body: [UInt8]? = nil, authorization: String? = nil) async throws -> (status: Int, body: [UInt8]) {
+        var request = URLRequest(url: URL(string: url + path)!)
+        request.httpMethod = method
+        request.timeoutInterval = 20
+        if let body { request.httpBody = Data(body) }
+        if let authorization { request.setValue(authorization, forHTTPHeaderField: "Authorization") }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, [UInt8](data))
+    }
+}
+
+struct RelayProcessError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+}
