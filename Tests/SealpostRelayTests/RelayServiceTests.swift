@@ -145,7 +145,7 @@ struct RelayServiceTests {
         let bob = try await relay.account()
         let device = bob.devices[0]
         _ = try await relay.service.authenticate(device.authorization)
-        let headers: [String?] = [nil, "Bearer x", String(device.authorization.dropLast()) + "0", "Sealpost \(bob.accountID).2.\(String(repeating: "0", count: 64))"]
+        let headers: [String?] = [nil, "Bearer x", String(device.authorization.dropLast()) + (device.authorization.last == "0" ? "1" : "0"), "Sealpost \(bob.accountID).2.\(String(repeating: "0", count: 64))"]
         for header in headers {
             await #expect(throws: RelayError.unauthorized) { try await relay.service.authenticate(header) }
         }
