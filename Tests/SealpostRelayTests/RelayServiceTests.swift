@@ -167,3 +167,49 @@ struct RelayServiceTests {
         #expect(devices.devices.first?.envelopeKey?.id == device.envelopeKeys.currentID)
     }
 }
+
+@Suite("Prekey directory")
+struct PrekeyDirectoryTests {
+    @Test func concurrentBundleFetchesNeverShareAOneTimePrekey() async throws {
+        let relay = try RelayFixture()
+        defer { try? FileManager.default.removeItem(at: relay.folder) }
+        let bob = try await relay.account()
+        let device = bob.devices[0]
+        let identity = try DeviceIdentity(accountID: bob.accountID, accountKey: bob.accountKey.publicKey, certificate: device.certificate, deviceKey: device.deviceKey)
+        var store = PrekeyStore()
+        let uploads = store.maintain(now: relay.now, identity: identity, relayOneTimeCount: 0, relayOneTimeKEMCount: 0)
+        let upload = try PrekeyUpload(
+            signedPrekey: uploads.signedPrekey, lastResortKEMPrekey: uploads.lastResortKEMPrekey, oneTimePrekeys: uploads.oneTimePrekeys,
+            oneTimeKEMPrekeys: uploads.oneTimeKEMPrekeys)
+        try await relay.service.publishPrekeys(try PrekeyUpload(serialized: upload.serialized()).serialized(), for: device.address)
+        #expect(try PrekeyCounts(serialized: try await relay.service.prekeyCounts(for: device.address)) == PrekeyCounts(oneTimePrekeys: 100, oneTimeKEMPrekeys: 100))
+        // Republishing the same one-time ids is refused; another device's signature is refused.
+        await #expect(throws: RelayError.self) { try await relay.service.publishPrekeys(upload.serialized(), for: device.address) }
+
+        let fetches = 120
+        let bundles = try await withThrowingTaskGroup(of: PrekeyBundle.self) { group in
+            for _ in 0..<fetches { group.addTask { try PrekeyBundle(serialized: try await relay.service.bundle(for: device.address)) } }
+            var all: [PrekeyBundle] = []
+            for try await bundle in group { all.append(bundle) }
+            return all
+        }
+        let oneTime = bundles.compactMap(\.oneTimePrekey?.id)
+        #expect(oneTime.count == 100 && Set(oneTime).count == 100)
+        let kem = bundles.filter { $0.kemPrekey.kind == .oneTime }.map(\.kemPrekey.id)
+        #expect(kem.count == 100 && Set(kem).count == 100)
+        #expect(bundles.filter { $0.kemPrekey.kind == .lastResort }.count == fetches - 100)
+        #expect(try PrekeyCounts(serialized: try await relay.service.prekeyCounts(for: device.address)) == PrekeyCounts(oneTimePrekeys: 0, oneTimeKEMPrekeys: 0))
+        // Handed out oldest first: the first ids uploaded went first.
+        #expect(Set(oneTime) == Set(uploads.oneTimePrekeys.map(\.id)))
+        // A bundle from the relay starts a real handshake.
+        let alice = try await relay.account()
+        let aliceIdentity = try DeviceIdentity(
+            accountID: alice.accountID, accountKey: alice.accountKey.publicKey, certificate: alice.devices[0].certificate, deviceKey: alice.devices[0].deviceKey)
+        let list = try DeviceList(serialized: try AccountDevices(serialized: try await relay.service.accountDevices(bob.accountID)).deviceList.serialized())
+        var randomness = SystemHandshakeRandomness()
+        _ = try Handshake.initiate(
+            identity: aliceIdentity, accountID: bob.accountID, accountKey: bob.accountKey.publicKey, deviceList: list, bundle: bundles[0], pinned: nil,
+            now: relay.now, randomness: &randomness)
+        await #expect(throws: RelayError.self) { try await relay.service.bundle(for: DeviceAddress(accountID: .random(), deviceID: try DeviceID(1))) }
+    }
+}

@@ -89,6 +89,24 @@ public final class RelayService: Sendable {
         try await directory.publish(key, for: address, now: now)
     }
 
+    /// `PUT /v1/keys/prekeys`: a device publishes prekeys, each signature checked.
+    public func publishPrekeys(_ body: [UInt8], for address: DeviceAddress) async throws(RelayError) {
+        let upload = try Self.parse { () throws(WireError) in try PrekeyUpload(serialized: body) }
+        guard let device = try await directory.account(address.accountID)?.devices[address.deviceID] else { throw .unauthorized }
+        do { try upload.verify(deviceKey: device.certificate.deviceKey) } catch { throw .forbidden }
+        try await directory.publish(upload, for: address)
+    }
+
+    /// `GET /v1/keys/counts`.
+    public func prekeyCounts(for address: DeviceAddress) async throws(RelayError) -> [UInt8] {
+        try await directory.prekeyCounts(for: address).serialized()
+    }
+
+    /// `GET /v1/accounts/{account}/devices/{device}/bundle`: consumes one-time prekeys.
+    public func bundle(for address: DeviceAddress) async throws(RelayError) -> [UInt8] {
+        try await directory.takeBundle(for: address).serialized()
+    }
+
     /// `PUT /v1/access`: the account's delivery-access settings.
     public func setAccess(_ body: [UInt8], for address: DeviceAddress) async throws(RelayError) {
         let settings = try Self.parse { () throws(WireError) in try AccessSettings(serialized: body) }

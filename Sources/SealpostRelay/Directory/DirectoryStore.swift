@@ -74,6 +74,20 @@ public final class DirectoryStore: Sendable {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("prekeys-v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE prekey (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    account BLOB NOT NULL,
+                    device INTEGER NOT NULL,
+                    kind INTEGER NOT NULL,
+                    key_id INTEGER NOT NULL,
+                    body BLOB NOT NULL,
+                    UNIQUE (account, device, kind, key_id)
+                );
+                CREATE INDEX prekey_by_device ON prekey(account, device, kind, seq);
+                """)
+        }
         return migrator
     }
 
@@ -174,6 +188,7 @@ public final class DirectoryStore: Sendable {
                     let deviceID = try DeviceID(UInt32(id))
                     if registration.deviceList.device(deviceID) == nil {
                         try db.execute(sql: "DELETE FROM device WHERE account = ? AND device = ?", arguments: [Data(account.rawRepresentation), id])
+                        try db.execute(sql: "DELETE FROM prekey WHERE account = ? AND device = ?", arguments: [Data(account.rawRepresentation), id])
                         removed.append(deviceID)
                     }
                 }

@@ -36,6 +36,24 @@ public enum RelayServer {
                 return empty()
             }
         }
+        router.put("/v1/keys/prekeys") { request, _ in
+            await handle {
+                let address = try await service.authenticate(request.headers[.authorization])
+                try await service.publishPrekeys(try await body(request, limit: 512 << 10), for: address)
+                return empty()
+            }
+        }
+        router.get("/v1/keys/counts") { request, _ in
+            await handle { binary(try await service.prekeyCounts(for: try await service.authenticate(request.headers[.authorization]))) }
+        }
+        router.get("/v1/accounts/:account/devices/:device/bundle") { _, context in
+            await handle {
+                guard let text = context.parameters.get("account"), let account = try? AccountID(hex: text),
+                    let number = context.parameters.get("device").flatMap({ UInt32($0) }), let device = try? DeviceID(number)
+                else { throw RelayError.notFound }
+                return binary(try await service.bundle(for: DeviceAddress(accountID: account, deviceID: device)))
+            }
+        }
         router.put("/v1/access") { request, _ in
             await handle {
                 let address = try await service.authenticate(request.headers[.authorization])

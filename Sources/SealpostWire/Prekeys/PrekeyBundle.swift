@@ -156,6 +156,16 @@ public struct OneTimePrekey: Sendable, Hashable {
         self.id = id
         self.key = key
     }
+
+    func write(to writer: inout ByteWriter) {
+        writer.u32(id)
+        writer.raw(KeyEncoding.encode(key))
+    }
+
+    init(reading reader: inout ByteReader) throws(WireError) {
+        id = try reader.u32()
+        key = try KeyEncoding.readX25519Key(&reader, field: "one-time prekey")
+    }
 }
 
 /// What an initiator fetches to start a session with one device (`Spec/handshake.md`, "Bundle").
@@ -197,8 +207,7 @@ public struct PrekeyBundle: Sendable, Hashable {
         kemPrekey.write(to: &writer)
         if let oneTimePrekey {
             writer.u8(1)
-            writer.u32(oneTimePrekey.id)
-            writer.raw(KeyEncoding.encode(oneTimePrekey.key))
+            oneTimePrekey.write(to: &writer)
         } else {
             writer.u8(0)
         }
@@ -216,8 +225,7 @@ public struct PrekeyBundle: Sendable, Hashable {
         case 0:
             oneTimePrekey = nil
         case 1:
-            let id = try reader.u32()
-            oneTimePrekey = OneTimePrekey(id: id, key: try KeyEncoding.readX25519Key(&reader, field: "one-time prekey"))
+            oneTimePrekey = try OneTimePrekey(reading: &reader)
         case let flag:
             throw .invalidValue(field: "one-time prekey flag", reason: "must be 0 or 1, got \(flag)")
         }
