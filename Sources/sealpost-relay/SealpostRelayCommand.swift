@@ -11,7 +11,7 @@ struct SealpostRelayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sealpost-relay",
         abstract: "Sealpost's store-and-forward relay: sealed envelopes to device mailboxes.",
-        subcommands: [Serve.self],
+        subcommands: [Serve.self, Keys.self, Root.self, Accounts.self, Backup.self],
         defaultSubcommand: Serve.self)
 }
 

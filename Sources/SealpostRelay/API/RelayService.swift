@@ -129,8 +129,12 @@ public final class RelayService: Sendable {
     }
 
     /// `GET /v1/operator`.
-    public func operatorInfo() throws(RelayError) -> [UInt8] {
-        do { return try OperatorInfo(rootKey: operatorKeys.rootKey, serverCertificates: [operatorKeys.serverCertificate], revocationList: nil).serialized() } catch {
+    public func operatorInfo(now: UInt64) throws(RelayError) -> [UInt8] {
+        do {
+            return try OperatorInfo(
+                rootKey: operatorKeys.rootKey, serverCertificates: operatorKeys.servedCertificates(now: now),
+                revocationList: operatorKeys.revocationList).serialized()
+        } catch {
             throw .unavailable
         }
     }

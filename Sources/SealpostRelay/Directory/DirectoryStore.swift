@@ -240,6 +240,36 @@ public final class DirectoryStore: Sendable {
         }
     }
 
+    /// Deletes an account, or one device of it, with everything the directory holds for it.
+    /// Returns the devices deleted (their mailboxes are the caller's to remove).
+    public func delete(_ account: AccountID, device: DeviceID?) async throws(RelayError) -> [DeviceID] {
+        do {
+            return try await pool.write { db in
+                let key = Data(account.rawRepresentation)
+                let devices = try Int64.fetchAll(db, sql: "SELECT device FROM device WHERE account = ?", arguments: [key])
+                    .compactMap { try? DeviceID(UInt32($0)) }.filter { device == nil || $0 == device }
+                for id in devices {
+                    try db.execute(sql: "DELETE FROM device WHERE account = ? AND device = ?", arguments: [key, Int64(id.value)])
+                    try db.execute(sql: "DELETE FROM prekey WHERE account = ? AND device = ?", arguments: [key, Int64(id.value)])
+                }
+                if device == nil {
+                    try db.execute(sql: "DELETE FROM account WHERE account = ?", arguments: [key])
+                    guard db.changesCount == 1 else { throw RelayError.notFound }
+                } else if devices.isEmpty {
+                    throw RelayError.notFound
+                }
+                return devices
+            }
+        } catch {
+            throw Self.failure(error)
+        }
+    }
+
+    /// A consistent copy of the directory at `path` (SQLite `VACUUM INTO`), while it is in use.
+    public func backup(to path: String) async throws(RelayError) {
+        do { try await pool.vacuum(into: path) } catch { throw RelayError(status: 500, code: "backup", message: "\(error)") }
+    }
+
     /// Sets an account's delivery-access settings.
     public func setAccess(_ settings: AccessSettings, for account: AccountID) async throws(RelayError) {
         do {

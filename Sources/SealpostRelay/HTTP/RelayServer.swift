@@ -22,7 +22,7 @@ public enum RelayServer {
     public static func router(service: RelayService) -> Router<BasicWebSocketRequestContext> {
         let router = Router(context: BasicWebSocketRequestContext.self)
         router.get("/healthz") { _, _ in Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ok\n"))) }
-        router.get("/v1/operator") { _, _ in handle { binary(try service.operatorInfo()) } }
+        router.get("/v1/operator") { _, _ in handle { binary(try service.operatorInfo(now: now())) } }
         router.post("/v1/accounts") { request, _ in
             await handle { binary(try await service.registerAccount(try await body(request), now: now()), status: .created) }
         }

@@ -134,6 +134,11 @@ public final class SQLiteMailboxStore: MailboxStore {
         }
     }
 
+    /// A consistent copy of the store at `path` (SQLite `VACUUM INTO`), while it is in use.
+    public func backup(to path: String) async throws(MailboxStoreError) {
+        do { try await pool.vacuum(into: path) } catch { throw .storage("\(error)") }
+    }
+
     public func removeMailbox(_ address: DeviceAddress) async throws(MailboxStoreError) {
         let arguments: StatementArguments = [Data(address.accountID.rawRepresentation), Int64(address.deviceID.value)]
         do {

@@ -21,6 +21,10 @@ public struct OperatorKeys: Sendable {
     let serverKey: Ed25519.PrivateKey
     /// Whether the root was created by this relay (never for production).
     public let isDevelopment: Bool
+    /// Certificates of earlier server keys, served while their windows last (rotation overlap).
+    public let previousCertificates: [ServerCertificate]
+    /// The root's latest revocation list, if one was installed.
+    public let revocationList: ServerKeyRevocationList?
 
     /// The root's fingerprint, which clients pin.
     public var fingerprint: String { OperatorTrust.fingerprint(of: rootKey) }
@@ -53,6 +57,9 @@ public struct OperatorKeys: Sendable {
                 throw RelayError(status: 500, code: "badOperatorRoot", message: "\(rootFile.path) is not an encoded Ed25519 key")
             }
             let isDevelopment = files.fileExists(atPath: seedFile.path)
+            if !development, isDevelopment {
+                throw RelayError(status: 500, code: "developmentRoot", message: "\(seedFile.path) holds a development root: production needs a root kept offline")
+            }
             guard files.fileExists(atPath: serverFile.path), files.fileExists(atPath: certificateFile.path) else {
                 throw RelayError(status: 500, code: "noServerKey", message: "no server key: create one with sealpost-relay keys create and have the offline root sign it")
             }
@@ -68,7 +75,22 @@ public struct OperatorKeys: Sendable {
             do { try certificate.verify(rootKey: rootKey) } catch {
                 throw RelayError(status: 500, code: "badServerKey", message: "the server certificate is not signed by the operator root")
             }
-            return OperatorKeys(rootKey: rootKey, serverCertificate: certificate, serverKey: serverKey, isDevelopment: isDevelopment)
+            let listFile = directory.appendingPathComponent("revocation-list")
+            let list = files.fileExists(atPath: listFile.path) ? try ServerKeyRevocationList(serialized: [UInt8](try Data(contentsOf: listFile))) : nil
+            try list?.verify(rootKey: rootKey)
+            if list?.revokes(keyID) == true {
+                throw RelayError(status: 500, code: "revokedServerKey", message: "the server key \(keyID) is revoked: install a new one")
+            }
+            var previous: [ServerCertificate] = []
+            let previousFolder = directory.appendingPathComponent("previous-certificates")
+            for name in (try? files.contentsOfDirectory(atPath: previousFolder.path)) ?? [] {
+                let old = try ServerCertificate(serialized: [UInt8](try Data(contentsOf: previousFolder.appendingPathComponent(name))))
+                guard (try? old.verify(rootKey: rootKey)) != nil, list?.revokes(old.keyID) != true, old.keyID != keyID else { continue }
+                previous.append(old)
+            }
+            return OperatorKeys(
+                rootKey: rootKey, serverCertificate: certificate, serverKey: serverKey, isDevelopment: isDevelopment,
+                previousCertificates: previous.sorted { $0.keyID < $1.keyID }, revocationList: list)
         } catch let error as RelayError {
             throw error
         } catch {
@@ -90,6 +112,12 @@ public struct OperatorKeys: Sendable {
     static func write(_ bytes: [UInt8], to url: URL) throws {
         let created = FileManager.default.createFile(atPath: url.path, contents: Data(bytes), attributes: [.posixPermissions: 0o600])
         if !created { throw RelayError(status: 500, code: "operatorKeys", message: "cannot write \(url.path)") }
+    }
+
+    /// The server certificates to serve at `now`: the current one and earlier ones whose windows
+    /// have not closed, so devices accept mail certified by either during a rotation.
+    public func servedCertificates(now: UInt64) -> [ServerCertificate] {
+        [serverCertificate] + previousCertificates.filter { now <= $0.notAfter + Limits.certificateClockSkew }.suffix(OperatorInfo.maximumCertificates - 1)
     }
 
     /// A sender certificate for a registered device, valid for ``Limits/senderCertificateLifetime``.
