@@ -128,6 +128,8 @@ struct RelayEndToEndTests {
         }
         _ = collected
         #expect(ReceivedTexts.shared.get() == texts)
+        let metrics = String(decoding: try await relay.request("GET", "/metrics").body, as: UTF8.self)
+        #expect(metrics.contains("sealpost_envelopes_accepted_total 3") && metrics.contains("sealpost_acknowledgements_total 3"))
         // Acknowledged: nothing is delivered again.
         let waiting = try await relay.request("GET", "/v1/messages", authorization: bob.authorization)
         #expect(waiting.status == 200 && waiting.body == [1, 0, 0])
@@ -161,6 +163,11 @@ struct RelayEndToEndTests {
         #expect(try await relay.request("POST", "/v1/messages", body: [1, 2, 3]).status == 400)
         #expect(try await relay.request("GET", "/v1/messages").status == 401)
         #expect(try await relay.request("GET", "/healthz").status == 200)
+        // Metrics count what happened, with no per-user label.
+        let metrics = String(decoding: try await relay.request("GET", "/metrics").body, as: UTF8.self)
+        #expect(metrics.contains("sealpost_requests_refused_total{code=\"malformed\"} 1"))
+        #expect(metrics.contains("sealpost_requests_refused_total{code=\"unauthorized\"} 1"))
+        #expect(!metrics.contains(bob.accountID.description))
     }
 }
 

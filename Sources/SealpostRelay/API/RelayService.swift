@@ -15,6 +15,8 @@ public final class RelayService: Sendable {
     /// The origin devices sign registrations for, e.g. `http://127.0.0.1:8787`.
     public let origin: String
     let notifier = MailboxNotifier()
+    /// The metrics `/metrics` serves.
+    public let metrics = RelayMetrics()
 
     /// How far a registration's time may be from the relay's clock.
     public static let registrationSkew: UInt64 = 300
@@ -60,6 +62,7 @@ public final class RelayService: Sendable {
             throw .conflict("the registration's time is more than \(Self.registrationSkew) s from the relay's clock")
         }
         let removed = try await directory.register(registration)
+        metrics.registrations.increment()
         for device in removed {
             do { try await mailboxes.removeMailbox(DeviceAddress(accountID: account.accountID, deviceID: device)) } catch { throw .unavailable }
         }
@@ -104,7 +107,9 @@ public final class RelayService: Sendable {
 
     /// `GET /v1/accounts/{account}/devices/{device}/bundle`: consumes one-time prekeys.
     public func bundle(for address: DeviceAddress) async throws(RelayError) -> [UInt8] {
-        try await directory.takeBundle(for: address).serialized()
+        let bundle = try await directory.takeBundle(for: address).serialized()
+        metrics.bundles.increment()
+        return bundle
     }
 
     /// `PUT /v1/access`: the account's delivery-access settings.
@@ -125,6 +130,7 @@ public final class RelayService: Sendable {
     /// `GET /v1/certificate`: a sender certificate for the authenticated device.
     public func senderCertificate(for address: DeviceAddress, now: UInt64) async throws(RelayError) -> [UInt8] {
         guard let device = try await directory.account(address.accountID)?.devices[address.deviceID] else { throw .unauthorized }
+        metrics.certificates.increment()
         return operatorKeys.issue(for: device.certificate, now: now).serialized()
     }
 
@@ -188,6 +194,8 @@ public final class RelayService: Sendable {
             if case .quotaExceeded = error { throw .mailboxFull }
             throw .unavailable
         }
+        metrics.uploads.increment()
+        metrics.envelopesAccepted.increment(by: Int64(deposits.count))
         await notifier.notify(deposits.map(\.address))
     }
 
@@ -201,7 +209,11 @@ public final class RelayService: Sendable {
     /// Deletes acknowledged envelopes.
     public func acknowledge(_ body: [UInt8], for address: DeviceAddress) async throws(RelayError) {
         let acknowledgement = try Self.parse { () throws(WireError) in try Acknowledgement(serialized: body) }
-        do { _ = try await mailboxes.acknowledge(address, sequences: acknowledgement.sequences) } catch { throw .unavailable }
+        do {
+            metrics.envelopesAcknowledged.increment(by: Int64(try await mailboxes.acknowledge(address, sequences: acknowledgement.sequences)))
+        } catch {
+            throw .unavailable
+        }
     }
 
     /// Wakes when mail for `address` arrives.
@@ -211,6 +223,12 @@ public final class RelayService: Sendable {
 
     /// Deletes mail older than the retention.
     public func expire(now: UInt64, retention: UInt64) async throws(RelayError) -> Int {
-        do { return try await mailboxes.expire(receivedBefore: now > retention ? now - retention : 0) } catch { throw .unavailable }
+        do {
+            let removed = try await mailboxes.expire(receivedBefore: now > retention ? now - retention : 0)
+            metrics.expired.increment(by: Int64(removed))
+            return removed
+        } catch {
+            throw .unavailable
+        }
     }
 }

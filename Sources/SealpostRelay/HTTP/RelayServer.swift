@@ -22,32 +22,37 @@ public enum RelayServer {
     public static func router(service: RelayService) -> Router<BasicWebSocketRequestContext> {
         let router = Router(context: BasicWebSocketRequestContext.self)
         router.get("/healthz") { _, _ in Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ok\n"))) }
-        router.get("/v1/operator") { _, _ in handle { binary(try service.operatorInfo(now: now())) } }
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                body: .init(byteBuffer: ByteBuffer(bytes: service.metrics.render())))
+        }
+        router.get("/v1/operator") { _, _ in handle(service.metrics) { binary(try service.operatorInfo(now: now())) } }
         router.post("/v1/accounts") { request, _ in
-            await handle { binary(try await service.registerAccount(try await body(request), now: now()), status: .created) }
+            await handle(service.metrics) { binary(try await service.registerAccount(try await body(request), now: now()), status: .created) }
         }
         router.put("/v1/devices") { request, _ in
-            await handle { try await service.registerDevice(try await body(request), now: now()); return empty() }
+            await handle(service.metrics) { try await service.registerDevice(try await body(request), now: now()); return empty() }
         }
         router.put("/v1/keys/envelope") { request, _ in
-            await handle {
+            await handle(service.metrics) {
                 let address = try await service.authenticate(request.headers[.authorization])
                 try await service.publishEnvelopeKey(try await body(request), for: address, now: now())
                 return empty()
             }
         }
         router.put("/v1/keys/prekeys") { request, _ in
-            await handle {
+            await handle(service.metrics) {
                 let address = try await service.authenticate(request.headers[.authorization])
                 try await service.publishPrekeys(try await body(request, limit: 512 << 10), for: address)
                 return empty()
             }
         }
         router.get("/v1/keys/counts") { request, _ in
-            await handle { binary(try await service.prekeyCounts(for: try await service.authenticate(request.headers[.authorization]))) }
+            await handle(service.metrics) { binary(try await service.prekeyCounts(for: try await service.authenticate(request.headers[.authorization]))) }
         }
         router.get("/v1/accounts/:account/devices/:device/bundle") { _, context in
-            await handle {
+            await handle(service.metrics) {
                 guard let text = context.parameters.get("account"), let account = try? AccountID(hex: text),
                     let number = context.parameters.get("device").flatMap({ UInt32($0) }), let device = try? DeviceID(number)
                 else { throw RelayError.notFound }
@@ -55,30 +60,30 @@ public enum RelayServer {
             }
         }
         router.put("/v1/access") { request, _ in
-            await handle {
+            await handle(service.metrics) {
                 let address = try await service.authenticate(request.headers[.authorization])
                 try await service.setAccess(try await body(request), for: address)
                 return empty()
             }
         }
         router.get("/v1/certificate") { request, _ in
-            await handle { binary(try await service.senderCertificate(for: try await service.authenticate(request.headers[.authorization]), now: now())) }
+            await handle(service.metrics) { binary(try await service.senderCertificate(for: try await service.authenticate(request.headers[.authorization]), now: now())) }
         }
         router.get("/v1/accounts/:account/devices") { _, context in
-            await handle {
+            await handle(service.metrics) {
                 guard let text = context.parameters.get("account"), let account = try? AccountID(hex: text) else { throw RelayError.notFound }
                 return binary(try await service.accountDevices(account))
             }
         }
         router.post("/v1/messages") { request, _ in
-            await handle {
+            await handle(service.metrics) {
                 // Sealed send: no authentication is read from this request, by design.
                 try await service.send(try await body(request, limit: maximumUploadBytes), now: now())
                 return empty()
             }
         }
         router.get("/v1/messages") { request, _ in
-            await handle {
+            await handle(service.metrics) {
                 let address = try await service.authenticate(request.headers[.authorization])
                 let after = request.uri.queryParameters.get("after").flatMap { UInt64($0) } ?? 0
                 let limit = request.uri.queryParameters.get("limit").flatMap { Int($0) } ?? 100
@@ -87,11 +92,12 @@ public enum RelayServer {
                 writer.u8(1)
                 writer.u16(UInt16(envelopes.count))
                 for envelope in envelopes { writer.lp32(envelope.deliveryFrame()) }
+                service.metrics.envelopesDelivered.increment(by: Int64(envelopes.count))
                 return binary(writer.bytes)
             }
         }
         router.post("/v1/messages/acknowledge") { request, _ in
-            await handle {
+            await handle(service.metrics) {
                 let address = try await service.authenticate(request.headers[.authorization])
                 try await service.acknowledge(try await body(request), for: address)
                 return empty()
@@ -106,6 +112,8 @@ public enum RelayServer {
             }
         } onUpgrade: { inbound, outbound, context in
             let address = try await service.authenticate(context.request.headers[.authorization])
+            service.metrics.receivers.increment(by: 1)
+            defer { service.metrics.receivers.decrement(by: 1) }
             try await receive(address: address, service: service, inbound: inbound, outbound: outbound)
         }
         return router
@@ -128,6 +136,7 @@ public enum RelayServer {
                     let batch = try await service.pending(for: address, after: cursor, limit: 100)
                     for envelope in batch {
                         try await outbound.write(.binary(ByteBuffer(bytes: envelope.deliveryFrame())))
+                        service.metrics.envelopesDelivered.increment()
                         cursor = envelope.sequence
                     }
                     if batch.count == 100 { continue }
@@ -156,20 +165,22 @@ public enum RelayServer {
     static func empty() -> Response { Response(status: .noContent) }
 
     /// Runs a handler; maps a ``RelayError`` (or anything else, as 500) to its JSON answer.
-    static func handle(_ body: () async throws -> Response) async -> Response {
+    static func handle(_ metrics: RelayMetrics, _ body: () async throws -> Response) async -> Response {
         do {
             return try await body()
         } catch let error as RelayError {
+            metrics.refused(error)
             return errorResponse(error)
         } catch {
             return errorResponse(RelayError(status: 500, code: "internal", message: "internal error"))
         }
     }
 
-    static func handle(_ body: () throws -> Response) -> Response {
+    static func handle(_ metrics: RelayMetrics, _ body: () throws -> Response) -> Response {
         do {
             return try body()
         } catch let error as RelayError {
+            metrics.refused(error)
             return errorResponse(error)
         } catch {
             return errorResponse(RelayError(status: 500, code: "internal", message: "internal error"))
