@@ -11,6 +11,11 @@ let package = Package(
         .package(name: "Sealpost", path: ".."),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-websocket.git", from: "1.6.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // libsodium again, under another module name, for the direct-call baselines.
@@ -38,6 +43,20 @@ let package = Package(
         ),
         // `primitive-loop NAME ITERATIONS`: runs one workload in a loop, for callgrind.
         .executableTarget(name: "primitive-loop", dependencies: ["PrimitiveWorkloads"]),
+        // `sealpost-load`: concurrent senders and WebSocket receivers against a running relay on
+        // loopback (`relay-load.sh` starts one in release mode and runs this against it).
+        .executableTarget(
+            name: "sealpost-load",
+            dependencies: [
+                .product(name: "SealpostWire", package: "Sealpost"),
+                .product(name: "SealpostCrypto", package: "Sealpost"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -14,23 +14,30 @@ public final class RelayMetrics: Sendable {
     let certificates: Counter
     let receivers: Gauge
     let registrations: Counter
+    let commits: Gauge
+    let committedOperations: Gauge
 
     /// Every metric, registered.
     public init() {
-        uploads = registry.makeCounter(name: "sealpost_uploads_total", help: "Sealed uploads accepted.")
-        envelopesAccepted = registry.makeCounter(name: "sealpost_envelopes_accepted_total", help: "Envelopes stored durably (one per recipient device).")
-        envelopesDelivered = registry.makeCounter(name: "sealpost_envelopes_pushed_total", help: "Envelopes sent to devices (WebSocket pushes and HTTP fetches, redeliveries included).")
-        envelopesAcknowledged = registry.makeCounter(name: "sealpost_acknowledgements_total", help: "Sequence numbers acknowledged by devices.")
-        expired = registry.makeCounter(name: "sealpost_envelopes_expired_total", help: "Envelopes deleted unread after the retention.")
-        bundles = registry.makeCounter(name: "sealpost_bundles_served_total", help: "Prekey bundles handed out.")
-        certificates = registry.makeCounter(name: "sealpost_sender_certificates_issued_total", help: "Sender certificates issued.")
-        receivers = registry.makeGauge(name: "sealpost_receivers_connected", help: "Devices connected over the WebSocket.")
-        registrations = registry.makeCounter(name: "sealpost_device_registrations_total", help: "Device registrations accepted.")
+        uploads = registry.makeCounter(descriptor: .init(namespace: "sealpost", metricName: "uploads", unitName: "total", helpText: "Sealed uploads accepted."))
+        envelopesAccepted = registry.makeCounter(descriptor: .init(namespace: "sealpost", metricName: "envelopes_accepted", unitName: "total", helpText: "Envelopes stored durably (one per recipient device)."))
+        envelopesDelivered = registry.makeCounter(descriptor: .init(namespace: "sealpost", metricName: "envelopes_pushed", unitName: "total", helpText: "Envelopes sent to devices (WebSocket pushes and HTTP fetches, redeliveries included)."))
+        envelopesAcknowledged = registry.makeCounter(descriptor: .init(namespace: "sealpost", metricName: "acknowledgements", unitName: "total", helpText: "Sequence numbers acknowledged by devices."))
+        expired = registry.makeCounter(descriptor: .init(namespace: "sealpost", metricName: "envelopes_expired", unitName: "total", helpText: "Envelopes deleted unread after the retention."))
+        bundles = registry.makeCounter(descriptor: .init(namespace: "sealpost", metricName: "bundles_served", unitName: "total", helpText: "Prekey bundles handed out."))
+        certificates = registry.makeCounter(descriptor: .init(namespace: "sealpost", metricName: "sender_certificates_issued", unitName: "total", helpText: "Sender certificates issued."))
+        receivers = registry.makeGauge(descriptor: .init(namespace: "sealpost", metricName: "receivers", unitName: "connected", helpText: "Devices connected over the WebSocket."))
+        registrations = registry.makeCounter(descriptor: .init(namespace: "sealpost", metricName: "device_registrations", unitName: "total", helpText: "Device registrations accepted."))
+        commits = registry.makeGauge(descriptor: .init(namespace: "sealpost", metricName: "mailbox_commits", unitName: "total", helpText: "Mailbox write transactions committed (each one fsync)."))
+        committedOperations = registry.makeGauge(descriptor: .init(namespace: "sealpost", metricName: "mailbox_committed_operations", unitName: "total", helpText: "Deposits and acknowledgements those transactions carried (group commit)."))
     }
 
     /// Counts a refused request by its error code.
     func refused(_ error: RelayError) {
-        registry.makeCounter(name: "sealpost_requests_refused_total", labels: [("code", error.code)], help: "Requests refused, by error code.").increment()
+        registry.makeCounter(
+            descriptor: .init(namespace: "sealpost", metricName: "requests_refused", unitName: "total", helpText: "Requests refused, by error code."),
+            labels: [("code", error.code)]
+        ).increment()
     }
 
     /// The text exposition format.

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 import SealpostCrypto
 import SealpostWire
 
@@ -33,8 +34,40 @@ public struct DirectoryAccount: Sendable {
 
 /// The relay's directory on SQLite: accounts, devices, credentials (verifiers only), envelope
 /// keys and access settings (`Spec/relay.md`, "Directory store").
+///
+/// Reads of accounts go through a small in-memory cache: sealed send reads every recipient
+/// account on every upload. This process's writes invalidate their account at once; changes made
+/// by another process on the same file (`sealpost-relay accounts delete`) take effect within
+/// ``cacheLifetime``.
 public final class DirectoryStore: Sendable {
     let pool: DatabasePool
+    private let cache = Mutex<[AccountID: (account: DirectoryAccount, loaded: ContinuousClock.Instant)]>([:])
+    /// How long a cached account is used before it is read again.
+    public static let cacheLifetime: Duration = .seconds(5)
+    static let cacheCapacity = 100_000
+
+    func cached(_ id: AccountID) -> DirectoryAccount? {
+        cache.withLock { entries in
+            guard let entry = entries[id] else { return nil }
+            guard ContinuousClock.now - entry.loaded < Self.cacheLifetime else {
+                entries[id] = nil
+                return nil
+            }
+            return entry.account
+        }
+    }
+
+    func remember(_ accounts: [DirectoryAccount]) {
+        let now = ContinuousClock.now
+        cache.withLock { entries in
+            if entries.count + accounts.count > Self.cacheCapacity { entries.removeAll(keepingCapacity: true) }
+            for account in accounts { entries[account.accountID] = (account, now) }
+        }
+    }
+
+    func invalidate(_ id: AccountID) {
+        _ = cache.withLock { $0.removeValue(forKey: id) }
+    }
 
     /// Opens (creating if needed) the directory at `path`.
     public init(path: String) throws(RelayError) {
@@ -117,8 +150,11 @@ public final class DirectoryStore: Sendable {
 
     /// Reads one account with its devices.
     public func account(_ id: AccountID) async throws(RelayError) -> DirectoryAccount? {
+        if let cached = cached(id) { return cached }
         do {
-            return try await pool.read { db in try Self.load(id, db) }
+            let account = try await pool.read { db in try Self.load(id, db) }
+            if let account { remember([account]) }
+            return account
         } catch {
             throw Self.failure(error)
         }
@@ -126,12 +162,18 @@ public final class DirectoryStore: Sendable {
 
     /// Reads several accounts in one consistent snapshot.
     public func accounts(_ ids: [AccountID]) async throws(RelayError) -> [AccountID: DirectoryAccount] {
+        var result: [AccountID: DirectoryAccount] = [:]
+        var missing: [AccountID] = []
+        for id in Set(ids) {
+            if let account = cached(id) { result[id] = account } else { missing.append(id) }
+        }
+        guard !missing.isEmpty else { return result }
         do {
-            return try await pool.read { db in
-                var result: [AccountID: DirectoryAccount] = [:]
-                for id in Set(ids) { if let account = try Self.load(id, db) { result[id] = account } }
-                return result
-            }
+            let wanted = missing
+            let loaded = try await pool.read { db in try wanted.compactMap { try Self.load($0, db) } }
+            remember(loaded)
+            for account in loaded { result[account.accountID] = account }
+            return result
         } catch {
             throw Self.failure(error)
         }
@@ -159,6 +201,7 @@ public final class DirectoryStore: Sendable {
     /// caller). Returns the devices removed.
     public func register(_ registration: DeviceRegistration) async throws(RelayError) -> [DeviceID] {
         let account = registration.deviceList.accountID
+        defer { invalidate(account) }
         do {
             return try await pool.write { db in
                 guard let row = try Row.fetchOne(db, sql: "SELECT list_version FROM account WHERE account = ?", arguments: [Data(account.rawRepresentation)]) else {
@@ -219,6 +262,7 @@ public final class DirectoryStore: Sendable {
 
     /// Publishes a device's new envelope key (already verified), remembering the one it replaces.
     public func publish(_ key: SignedEnvelopeKey, for address: DeviceAddress, now: UInt64) async throws(RelayError) {
+        defer { invalidate(address.accountID) }
         do {
             try await pool.write { db in
                 let arguments: StatementArguments = [Data(address.accountID.rawRepresentation), Int64(address.deviceID.value)]
@@ -243,6 +287,7 @@ public final class DirectoryStore: Sendable {
     /// Deletes an account, or one device of it, with everything the directory holds for it.
     /// Returns the devices deleted (their mailboxes are the caller's to remove).
     public func delete(_ account: AccountID, device: DeviceID?) async throws(RelayError) -> [DeviceID] {
+        defer { invalidate(account) }
         do {
             return try await pool.write { db in
                 let key = Data(account.rawRepresentation)
@@ -272,6 +317,7 @@ public final class DirectoryStore: Sendable {
 
     /// Sets an account's delivery-access settings.
     public func setAccess(_ settings: AccessSettings, for account: AccountID) async throws(RelayError) {
+        defer { invalidate(account) }
         do {
             try await pool.write { db in
                 try db.execute(

@@ -23,7 +23,12 @@ public enum RelayServer {
         let router = Router(context: BasicWebSocketRequestContext.self)
         router.get("/healthz") { _, _ in Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ok\n"))) }
         router.get("/metrics") { _, _ in
-            Response(
+            if let store = service.mailboxes as? SQLiteMailboxStore {
+                let statistics = await store.commitStatistics()
+                service.metrics.commits.set(Double(statistics.transactions))
+                service.metrics.committedOperations.set(Double(statistics.operations))
+            }
+            return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                 body: .init(byteBuffer: ByteBuffer(bytes: service.metrics.render())))
         }

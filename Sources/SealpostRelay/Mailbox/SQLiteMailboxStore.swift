@@ -134,6 +134,12 @@ public final class SQLiteMailboxStore: MailboxStore {
         }
     }
 
+    /// Write transactions committed, and the deposits and acknowledgements they carried: their
+    /// ratio is how many requests share one fsync.
+    public func commitStatistics() async -> (transactions: Int, operations: Int) {
+        (await committer.transactions, await committer.operations)
+    }
+
     /// A consistent copy of the store at `path` (SQLite `VACUUM INTO`), while it is in use.
     public func backup(to path: String) async throws(MailboxStoreError) {
         do { try await pool.vacuum(into: path) } catch { throw .storage("\(error)") }
