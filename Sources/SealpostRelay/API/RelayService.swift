@@ -188,15 +188,18 @@ public final class RelayService: Sendable {
                 details: StaleDevices(accounts: stale).serialized())
         }
         let deposits = upload.split().map { MailboxDeposit(address: $0.recipient.address, envelope: $0.envelope.serialized()) }
+        let sequences: [UInt64]
         do {
-            _ = try await mailboxes.deposit(deposits, receivedAt: now)
+            sequences = try await mailboxes.deposit(deposits, receivedAt: now)
         } catch {
             if case .quotaExceeded = error { throw .mailboxFull }
             throw .unavailable
         }
         metrics.uploads.increment()
         metrics.envelopesAccepted.increment(by: Int64(deposits.count))
-        await notifier.notify(deposits.map(\.address))
+        await notifier.notify(zip(deposits, sequences).map { deposit, sequence in
+            StoredEnvelope(address: deposit.address, sequence: sequence, receivedAt: now, envelope: deposit.envelope)
+        })
     }
 
     // MARK: Receive
@@ -216,8 +219,8 @@ public final class RelayService: Sendable {
         }
     }
 
-    /// Wakes when mail for `address` arrives.
-    func arrivals(for address: DeviceAddress) async -> AsyncStream<Void> {
+    /// New envelopes for `address` as they are stored.
+    func arrivals(for address: DeviceAddress) async -> AsyncStream<[StoredEnvelope]> {
         await notifier.subscribe(address)
     }
 

@@ -136,16 +136,26 @@ public enum RelayServer {
             }
             group.addTask {
                 var cursor: UInt64 = 0
-                var wakeups = arrivals.makeAsyncIterator()
-                while !Task.isCancelled {
-                    let batch = try await service.pending(for: address, after: cursor, limit: 100)
-                    for envelope in batch {
-                        try await outbound.write(.binary(ByteBuffer(bytes: envelope.deliveryFrame())))
-                        service.metrics.envelopesDelivered.increment()
-                        cursor = envelope.sequence
+                func send(_ envelope: StoredEnvelope) async throws {
+                    try await outbound.write(.binary(ByteBuffer(bytes: envelope.deliveryFrame())))
+                    service.metrics.envelopesDelivered.increment()
+                    cursor = envelope.sequence
+                }
+                /// Everything stored after `cursor`, from the store.
+                func catchUp() async throws {
+                    while true {
+                        let batch = try await service.pending(for: address, after: cursor, limit: 100)
+                        for envelope in batch { try await send(envelope) }
+                        if batch.count < 100 { return }
                     }
-                    if batch.count == 100 { continue }
-                    guard await wakeups.next() != nil else { return }
+                }
+                try await catchUp()
+                // The subscription was made before the first read: nothing stored since is missed.
+                for await batch in arrivals {
+                    for envelope in batch where envelope.sequence > cursor {
+                        // The next one in order comes from memory; a gap means the store has more.
+                        if envelope.sequence == cursor + 1 { try await send(envelope) } else { try await catchUp() }
+                    }
                 }
             }
             // When the device closes (its inbound ends) or a write fails, stop both.
