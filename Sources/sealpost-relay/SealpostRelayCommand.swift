@@ -33,6 +33,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Days undelivered mail is kept.")
     var retentionDays: UInt64 = Limits.relayRetention / Limits.day
 
+    @Option(help: "Account registrations allowed per network address per hour.")
+    var registrationsPerHour: Double = 10
+
+    @Option(help: "Sealed uploads allowed per network address per second.")
+    var uploadsPerSecond: Double = 2_000
+
     mutating func run() async throws {
         var logger = Logger(label: "sealpost-relay")
         logger.logLevel = .info
@@ -55,7 +61,8 @@ struct Serve: AsyncParsableCommand {
         say("operator root fingerprint: \(keys.fingerprint)")
         say("data in \(folder.path)")
         let retention = retentionDays * Limits.day
-        let router = RelayServer.router(service: service)
+        let router = RelayServer.router(
+            service: service, limits: RelayRateLimits(registrationsPerHour: registrationsPerHour, uploadsPerSecond: uploadsPerSecond))
         let app = Application(
             router: router, server: .http1WebSocketUpgrade(webSocketRouter: router),
             configuration: .init(address: .hostname(host, port: port), serverName: "sealpost-relay"),

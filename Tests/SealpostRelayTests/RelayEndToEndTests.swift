@@ -168,6 +168,10 @@ struct RelayEndToEndTests {
         #expect(metrics.contains("sealpost_requests_refused_total{code=\"malformed\"} 1"))
         #expect(metrics.contains("sealpost_requests_refused_total{code=\"unauthorized\"} 1"))
         #expect(!metrics.contains(bob.accountID.description))
+        // Bundle fetches are rate limited per address: draining one-time prekeys is slow.
+        var statuses: [Int] = []
+        for _ in 0..<32 { statuses.append(try await relay.request("GET", "/v1/accounts/\(bob.accountID)/devices/1/bundle").status) }
+        #expect(statuses.prefix(30).allSatisfy { $0 == 404 } && statuses.last == 429)
     }
 }
 

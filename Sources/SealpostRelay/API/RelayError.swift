@@ -37,6 +37,8 @@ public struct RelayError: Error, Sendable, Hashable, CustomStringConvertible {
     public static let tooLarge = RelayError(status: 413, code: "tooLarge", message: "request body too large")
     /// 507: a recipient's mailbox is full.
     public static let mailboxFull = RelayError(status: 507, code: "mailboxFull", message: "a recipient's mailbox is full")
+    /// 429: the network address is over a rate limit; retry later.
+    public static let rateLimited = RelayError(status: 429, code: "rateLimited", message: "too many requests, retry later")
     /// 503: the store failed; nothing was stored, retry later.
     public static let unavailable = RelayError(status: 503, code: "unavailable", message: "storage unavailable, retry later")
 }

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
+import NIOCore
 import SealpostCrypto
 import SealpostWire
 
@@ -10,6 +11,27 @@ import SealpostWire
 /// Bodies are Sealpost's binary encodings (`application/octet-stream`); errors are
 /// `application/json` `{"code", "message", "details"}` with the status of the ``RelayError``.
 public enum RelayServer {
+    /// The request context: hummingbird's, with the WebSocket handler and the peer's address
+    /// (kept for rate limiting, in memory only).
+    public struct Context: RequestContext, WebSocketRequestContext, RemoteAddressRequestContext {
+        /// Hummingbird's storage.
+        public var coreContext: CoreRequestContextStorage
+        /// The WebSocket upgrade handler.
+        public let webSocket: WebSocketHandlerReference<Self>
+        /// The peer's address.
+        public let remoteAddress: SocketAddress?
+
+        /// A context for a request on `source`'s channel.
+        public init(source: ApplicationRequestContextSource) {
+            coreContext = .init(source: source)
+            webSocket = .init()
+            remoteAddress = source.channel.remoteAddress
+        }
+
+        /// The key rate limits use: the peer's IP address.
+        var peer: String { remoteAddress?.ipAddress ?? "unknown" }
+    }
+
     /// The largest upload body: a full content field and 1 024 recipient entries.
     public static let maximumUploadBytes = 6 << 20
     /// The largest body of any other request.
@@ -19,8 +41,8 @@ public enum RelayServer {
     static func now() -> UInt64 { UInt64(Date().timeIntervalSince1970) }
 
     /// The router with every route of `Spec/relay.md`.
-    public static func router(service: RelayService) -> Router<BasicWebSocketRequestContext> {
-        let router = Router(context: BasicWebSocketRequestContext.self)
+    public static func router(service: RelayService, limits: RelayRateLimits = RelayRateLimits()) -> Router<Context> {
+        let router = Router(context: Context.self)
         router.get("/healthz") { _, _ in Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ok\n"))) }
         router.get("/metrics") { _, _ in
             if let store = service.mailboxes as? SQLiteMailboxStore {
@@ -33,8 +55,10 @@ public enum RelayServer {
                 body: .init(byteBuffer: ByteBuffer(bytes: service.metrics.render())))
         }
         router.get("/v1/operator") { _, _ in handle(service.metrics) { binary(try service.operatorInfo(now: now())) } }
-        router.post("/v1/accounts") { request, _ in
-            await handle(service.metrics) { binary(try await service.registerAccount(try await body(request), now: now()), status: .created) }
+        router.post("/v1/accounts") { request, context in
+            await handle(service.metrics) {
+                guard limits.registrations.allow(context.peer) else { throw RelayError.rateLimited }
+                return binary(try await service.registerAccount(try await body(request), now: now()), status: .created) }
         }
         router.put("/v1/devices") { request, _ in
             await handle(service.metrics) { try await service.registerDevice(try await body(request), now: now()); return empty() }
@@ -58,6 +82,7 @@ public enum RelayServer {
         }
         router.get("/v1/accounts/:account/devices/:device/bundle") { _, context in
             await handle(service.metrics) {
+                guard limits.bundles.allow(context.peer) else { throw RelayError.rateLimited }
                 guard let text = context.parameters.get("account"), let account = try? AccountID(hex: text),
                     let number = context.parameters.get("device").flatMap({ UInt32($0) }), let device = try? DeviceID(number)
                 else { throw RelayError.notFound }
@@ -76,12 +101,14 @@ public enum RelayServer {
         }
         router.get("/v1/accounts/:account/devices") { _, context in
             await handle(service.metrics) {
+                guard limits.lookups.allow(context.peer) else { throw RelayError.rateLimited }
                 guard let text = context.parameters.get("account"), let account = try? AccountID(hex: text) else { throw RelayError.notFound }
                 return binary(try await service.accountDevices(account))
             }
         }
-        router.post("/v1/messages") { request, _ in
+        router.post("/v1/messages") { request, context in
             await handle(service.metrics) {
+                guard limits.uploads.allow(context.peer) else { throw RelayError.rateLimited }
                 // Sealed send: no authentication is read from this request, by design.
                 try await service.send(try await body(request, limit: maximumUploadBytes), now: now())
                 return empty()
