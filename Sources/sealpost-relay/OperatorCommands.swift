@@ -164,3 +164,39 @@ struct Backup: AsyncParsableCommand {
         say("copied the directory and the mailboxes to \(target.path) (the operator keys are not copied: back them up separately)")
     }
 }
+
+/// `sealpost-relay invites …`: codes for registration under the invite policy (`serve --invites`).
+struct Invites: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Invite codes for registration (serve --invites).", subcommands: [Create.self, List.self, Revoke.self])
+
+    static func directory(_ data: String) throws -> DirectoryStore {
+        try DirectoryStore(path: URL(fileURLWithPath: data, isDirectory: true).appendingPathComponent("directory.sqlite").path)
+    }
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create an invite code (shown once; the relay keeps only its hash).")
+        @Option(help: "Folder for the stores.") var data = "relay-data"
+        @Option(help: "Registrations the code allows.") var uses = 1
+        func run() async throws {
+            let code = try await Invites.directory(data).createInvite(uses: uses, now: unixNow())
+            say("invite code (for \(uses) registration\(uses == 1 ? "" : "s")): \(code)")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List invites by id (a prefix of the code's hash).")
+        @Option(help: "Folder for the stores.") var data = "relay-data"
+        func run() async throws {
+            for invite in try await Invites.directory(data).invites() { say("\(invite.id)  \(invite.usesLeft) use(s) left, created \(invite.createdAt)") }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke an invite by the id `invites list` shows.")
+        @Option(help: "Folder for the stores.") var data = "relay-data"
+        @Argument(help: "The invite's id.") var id: String
+        func run() async throws {
+            say("revoked \(try await Invites.directory(data).revokeInvite(id: id)) invite(s)")
+        }
+    }
+}

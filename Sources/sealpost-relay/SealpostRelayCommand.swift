@@ -11,7 +11,7 @@ struct SealpostRelayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sealpost-relay",
         abstract: "Sealpost's store-and-forward relay: sealed envelopes to device mailboxes.",
-        subcommands: [Serve.self, Keys.self, Root.self, Accounts.self, Backup.self],
+        subcommands: [Serve.self, Keys.self, Root.self, Invites.self, Accounts.self, Backup.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -32,6 +32,9 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "Days undelivered mail is kept.")
     var retentionDays: UInt64 = Limits.relayRetention / Limits.day
+
+    @Flag(help: "Registration needs an invite code (sealpost-relay invites create); otherwise it is open.")
+    var invites = false
 
     @Option(help: "Account registrations allowed per network address per hour.")
     var registrationsPerHour: Double = 10
@@ -54,7 +57,7 @@ struct Serve: AsyncParsableCommand {
         let service = RelayService(
             directory: try DirectoryStore(path: folder.appendingPathComponent("directory.sqlite").path),
             mailboxes: try SQLiteMailboxStore(path: folder.appendingPathComponent("mailboxes.sqlite").path),
-            operatorKeys: keys, origin: origin ?? "http://\(listen)")
+            operatorKeys: keys, origin: origin ?? "http://\(listen)", requiresInvite: invites)
         if keys.isDevelopment {
             say("DEVELOPMENT operator root (created by this relay; never use it in production)")
         }

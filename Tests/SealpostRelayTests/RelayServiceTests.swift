@@ -213,3 +213,45 @@ struct PrekeyDirectoryTests {
         await #expect(throws: RelayError.self) { try await relay.service.bundle(for: DeviceAddress(accountID: .random(), deviceID: try DeviceID(1))) }
     }
 }
+
+@Suite("User names and invites")
+struct NamesAndInvitesTests {
+    @Test func namesAreNormalizedUniqueAndLookedUp() async throws {
+        let relay = try RelayFixture()
+        defer { try? FileManager.default.removeItem(at: relay.folder) }
+        let alice = try await relay.account(), bob = try await relay.account()
+        try await relay.service.setName(UserName("Alice.W").serialized(), for: alice.devices[0].address)
+        #expect(try await relay.service.lookUp(name: "alice.w") == [1] + alice.accountID.rawRepresentation)
+        #expect(try await relay.service.lookUp(name: "ALICE.W") == [1] + alice.accountID.rawRepresentation)
+        await #expect(throws: RelayError.self) { try await relay.service.setName(UserName("alice.w").serialized(), for: bob.devices[0].address) }
+        await #expect(throws: RelayError.notFound) { try await relay.service.lookUp(name: "nobody") }
+        for bad in ["ab", "1abc", "ali ce", "аlice", String(repeating: "a", count: 33)] {
+            #expect(throws: WireError.self) { try UserName(bad) }
+        }
+        // A new name replaces the old one.
+        try await relay.service.setName(UserName("alice2").serialized(), for: alice.devices[0].address)
+        await #expect(throws: RelayError.notFound) { try await relay.service.lookUp(name: "alice.w") }
+    }
+
+    @Test func underTheInvitePolicyACodeIsUsedOnce() async throws {
+        let base = try RelayFixture()
+        defer { try? FileManager.default.removeItem(at: base.folder) }
+        let service = RelayService(
+            directory: base.service.directory, mailboxes: base.service.mailboxes, operatorKeys: base.service.operatorKeys, origin: base.service.origin,
+            requiresInvite: true)
+        let key = Ed25519.PrivateKey.generate().publicKey
+        await #expect(throws: RelayError.self) { try await service.registerAccount(AccountRegistration(accountKey: key).serialized(), now: base.now) }
+        let code = try await service.directory.createInvite(uses: 1, now: base.now)
+        #expect(try await service.directory.invites().count == 1)
+        _ = try await service.registerAccount(AccountRegistration(inviteCode: Array(code.utf8), accountKey: key).serialized(), now: base.now)
+        await #expect(throws: RelayError.self) {
+            try await service.registerAccount(AccountRegistration(inviteCode: Array(code.utf8), accountKey: key).serialized(), now: base.now)
+        }
+        let second = try await service.directory.createInvite(uses: 5, now: base.now)
+        let id = try #require(try await service.directory.invites().first?.id)
+        #expect(try await service.directory.revokeInvite(id: id) == 1)
+        await #expect(throws: RelayError.self) {
+            try await service.registerAccount(AccountRegistration(inviteCode: Array(second.utf8), accountKey: key).serialized(), now: base.now)
+        }
+    }
+}

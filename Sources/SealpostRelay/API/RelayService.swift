@@ -14,6 +14,8 @@ public final class RelayService: Sendable {
     public let operatorKeys: OperatorKeys
     /// The origin devices sign registrations for, e.g. `http://127.0.0.1:8787`.
     public let origin: String
+    /// Whether registration needs an invite code.
+    public let requiresInvite: Bool
     let notifier = MailboxNotifier()
     /// The metrics `/metrics` serves.
     public let metrics = RelayMetrics()
@@ -22,7 +24,8 @@ public final class RelayService: Sendable {
     public static let registrationSkew: UInt64 = 300
 
     /// A service over its stores.
-    public init(directory: DirectoryStore, mailboxes: any MailboxStore, operatorKeys: OperatorKeys, origin: String) {
+    public init(directory: DirectoryStore, mailboxes: any MailboxStore, operatorKeys: OperatorKeys, origin: String, requiresInvite: Bool = false) {
+        self.requiresInvite = requiresInvite
         self.directory = directory
         self.mailboxes = mailboxes
         self.operatorKeys = operatorKeys
@@ -38,7 +41,7 @@ public final class RelayService: Sendable {
     /// `POST /v1/accounts`.
     public func registerAccount(_ body: [UInt8], now: UInt64) async throws(RelayError) -> [UInt8] {
         let request = try Self.parse { () throws(WireError) in try AccountRegistration(serialized: body) }
-        let id = try await directory.createAccount(accountKey: request.accountKey, now: now)
+        let id = try await directory.createAccount(accountKey: request.accountKey, invite: requiresInvite ? request.inviteCode : nil, now: now)
         return [AccountRegistration.version] + id.rawRepresentation
     }
 
@@ -116,6 +119,18 @@ public final class RelayService: Sendable {
     public func setAccess(_ body: [UInt8], for address: DeviceAddress) async throws(RelayError) {
         let settings = try Self.parse { () throws(WireError) in try AccessSettings(serialized: body) }
         try await directory.setAccess(settings, for: address.accountID)
+    }
+
+    /// `PUT /v1/username`: names the device's account.
+    public func setName(_ body: [UInt8], for address: DeviceAddress) async throws(RelayError) {
+        let name = try Self.parse { () throws(WireError) in try UserName(serialized: body) }
+        try await directory.setName(name, for: address.accountID)
+    }
+
+    /// `GET /v1/usernames/{name}`: `u8 version = 0x01 ‖ account id`.
+    public func lookUp(name text: String) async throws(RelayError) -> [UInt8] {
+        guard let name = try? UserName(text), let account = try await directory.lookUp(name) else { throw .notFound }
+        return [UserName.version] + account.rawRepresentation
     }
 
     /// `GET /v1/accounts/{account}/devices`.

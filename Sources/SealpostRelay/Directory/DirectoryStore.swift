@@ -107,6 +107,7 @@ public final class DirectoryStore: Sendable {
                 ) WITHOUT ROWID;
                 """)
         }
+        registerNamesAndInvites(&migrator)
         migrator.registerMigration("prekeys-v1") { db in
             try db.execute(sql: """
                 CREATE TABLE prekey (
@@ -129,10 +130,12 @@ public final class DirectoryStore: Sendable {
         return .unavailable
     }
 
-    /// Creates an account for `accountKey` with a fresh random id.
-    public func createAccount(accountKey: Ed25519.PublicKey, now: UInt64) async throws(RelayError) -> AccountID {
+    /// Creates an account for `accountKey` with a fresh random id; with `invite`, uses one
+    /// registration of that invite code in the same transaction (403 `inviteRequired` if it has none).
+    public func createAccount(accountKey: Ed25519.PublicKey, invite: [UInt8]? = nil, now: UInt64) async throws(RelayError) -> AccountID {
         do {
             return try await pool.write { db in
+                if let invite { try Self.consumeInvite(invite, db) }
                 while true {
                     let id = AccountID.random()
                     let taken = try Bool.fetchOne(db, sql: "SELECT 1 FROM account WHERE account = ?", arguments: [Data(id.rawRepresentation)]) ?? false
@@ -298,6 +301,7 @@ public final class DirectoryStore: Sendable {
                     try db.execute(sql: "DELETE FROM prekey WHERE account = ? AND device = ?", arguments: [key, Int64(id.value)])
                 }
                 if device == nil {
+                    try db.execute(sql: "DELETE FROM username WHERE account = ?", arguments: [key])
                     try db.execute(sql: "DELETE FROM account WHERE account = ?", arguments: [key])
                     guard db.changesCount == 1 else { throw RelayError.notFound }
                 } else if devices.isEmpty {

@@ -89,6 +89,19 @@ public enum RelayServer {
                 return binary(try await service.bundle(for: DeviceAddress(accountID: account, deviceID: device)))
             }
         }
+        router.put("/v1/username") { request, _ in
+            await handle(service.metrics) {
+                let address = try await service.authenticate(request.headers[.authorization])
+                try await service.setName(try await body(request), for: address)
+                return empty()
+            }
+        }
+        router.get("/v1/usernames/:name") { _, context in
+            await handle(service.metrics) {
+                guard limits.lookups.allow(context.peer) else { throw RelayError.rateLimited }
+                return binary(try await service.lookUp(name: context.parameters.get("name") ?? ""))
+            }
+        }
         router.put("/v1/access") { request, _ in
             await handle(service.metrics) {
                 let address = try await service.authenticate(request.headers[.authorization])
