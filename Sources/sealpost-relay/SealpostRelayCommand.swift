@@ -1,7 +1,10 @@
 import ArgumentParser
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import HummingbirdWebSocket
+import NIOSSL
 import Logging
 import SealpostProtocol
 import SealpostRelay
@@ -15,34 +18,70 @@ struct SealpostRelayCommand: AsyncParsableCommand {
         defaultSubcommand: Serve.self)
 }
 
+/// Settings of `serve` that a configuration file may hold (JSON, the flags' names as keys); a
+/// flag on the command line wins over the file.
+struct ServeSettings: Decodable {
+    var listen: String?
+    var data: String?
+    var origin: String?
+    var production: Bool?
+    var retentionDays: UInt64?
+    var invites: Bool?
+    var registrationsPerHour: Double?
+    var uploadsPerSecond: Double?
+    var tlsCert: String?
+    var tlsKey: String?
+}
+
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the relay (SQLite in --data, HTTP and WebSocket on --listen).")
 
-    @Option(help: "Address to listen on, HOST:PORT.")
-    var listen = "127.0.0.1:8787"
+    @Option(help: "A JSON file with any of the settings below (keys: listen, data, origin, production, retentionDays, invites, registrationsPerHour, uploadsPerSecond, tlsCert, tlsKey).")
+    var config: String?
 
-    @Option(help: "Folder for the stores and the operator keys.")
-    var data = "relay-data"
+    @Option(help: "Address to listen on, HOST:PORT (default 127.0.0.1:8787).")
+    var listen: String?
 
-    @Option(help: "The origin devices sign registrations for (default: http://LISTEN).")
+    @Option(help: "Folder for the stores and the operator keys (default relay-data).")
+    var data: String?
+
+    @Option(help: "The origin devices sign registrations for (default: http(s)://LISTEN).")
     var origin: String?
 
     @Flag(help: "Production mode: never create a development operator root; require a server key certified by the offline root.")
     var production = false
 
-    @Option(help: "Days undelivered mail is kept.")
-    var retentionDays: UInt64 = Limits.relayRetention / Limits.day
+    @Option(help: "Days undelivered mail is kept (default 30).")
+    var retentionDays: UInt64?
 
     @Flag(help: "Registration needs an invite code (sealpost-relay invites create); otherwise it is open.")
     var invites = false
 
-    @Option(help: "Account registrations allowed per network address per hour.")
-    var registrationsPerHour: Double = 10
+    @Option(help: "Account registrations allowed per network address per hour (default 10).")
+    var registrationsPerHour: Double?
 
-    @Option(help: "Sealed uploads allowed per network address per second.")
-    var uploadsPerSecond: Double = 2_000
+    @Option(help: "Sealed uploads allowed per network address per second (default 2000).")
+    var uploadsPerSecond: Double?
+
+    @Option(help: "PEM certificate chain: serve HTTPS and WSS (with --tls-key).")
+    var tlsCert: String?
+
+    @Option(help: "PEM private key of --tls-cert.")
+    var tlsKey: String?
 
     mutating func run() async throws {
+        var file = ServeSettings()
+        if let config {
+            guard let bytes = FileManager.default.contents(atPath: config) else { throw ValidationError("cannot read \(config)") }
+            do { file = try JSONDecoder().decode(ServeSettings.self, from: bytes) } catch { throw ValidationError("\(config): \(error)") }
+        }
+        let listen = self.listen ?? file.listen ?? "127.0.0.1:8787"
+        let data = self.data ?? file.data ?? "relay-data"
+        let production = self.production || (file.production ?? false)
+        let invites = self.invites || (file.invites ?? false)
+        let retentionDays = self.retentionDays ?? file.retentionDays ?? Limits.relayRetention / Limits.day
+        let tlsCert = self.tlsCert ?? file.tlsCert, tlsKey = self.tlsKey ?? file.tlsKey
+        guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
         var logger = Logger(label: "sealpost-relay")
         logger.logLevel = .info
         let parts = listen.split(separator: ":", omittingEmptySubsequences: false)
@@ -54,24 +93,34 @@ struct Serve: AsyncParsableCommand {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let now = UInt64(Date().timeIntervalSince1970)
         let keys = try OperatorKeys.load(directory: folder.appendingPathComponent("operator"), development: !production, now: now)
+        let scheme = tlsCert == nil ? "http" : "https"
         let service = RelayService(
             directory: try DirectoryStore(path: folder.appendingPathComponent("directory.sqlite").path),
             mailboxes: try SQLiteMailboxStore(path: folder.appendingPathComponent("mailboxes.sqlite").path),
-            operatorKeys: keys, origin: origin ?? "http://\(listen)", requiresInvite: invites)
+            operatorKeys: keys, origin: origin ?? file.origin ?? "\(scheme)://\(listen)", requiresInvite: invites)
         if keys.isDevelopment {
             say("DEVELOPMENT operator root (created by this relay; never use it in production)")
         }
         say("operator root fingerprint: \(keys.fingerprint)")
-        say("data in \(folder.path)")
+        say("data in \(folder.path)\(invites ? ", registration by invite" : ", open registration")")
         let retention = retentionDays * Limits.day
         let router = RelayServer.router(
-            service: service, limits: RelayRateLimits(registrationsPerHour: registrationsPerHour, uploadsPerSecond: uploadsPerSecond))
+            service: service,
+            limits: RelayRateLimits(
+                registrationsPerHour: registrationsPerHour ?? file.registrationsPerHour ?? 10,
+                uploadsPerSecond: uploadsPerSecond ?? file.uploadsPerSecond ?? 2_000))
+        var server = HTTPServerBuilder.http1WebSocketUpgrade(webSocketRouter: router)
+        if let tlsCert, let tlsKey {
+            let chain = try NIOSSLCertificate.fromPEMFile(tlsCert).map { NIOSSLCertificateSource.certificate($0) }
+            let key = try NIOSSLPrivateKey(file: tlsKey, format: .pem)
+            server = try .tls(server, tlsConfiguration: TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key)))
+        }
         let app = Application(
-            router: router, server: .http1WebSocketUpgrade(webSocketRouter: router),
+            router: router, server: server,
             configuration: .init(address: .hostname(host, port: port), serverName: "sealpost-relay"),
             onServerRunning: { channel in
                 // The bound port (the system's choice for --listen HOST:0).
-                say("listening on \(host):\(channel.localAddress?.port ?? port)")
+                say("listening on \(host):\(channel.localAddress?.port ?? port)\(scheme == "https" ? " (TLS)" : "")")
             },
             logger: logger)
         let expiry = Task {
