@@ -255,3 +255,64 @@ struct NamesAndInvitesTests {
         }
     }
 }
+
+@Suite("Signed-challenge authentication")
+struct ChallengeAuthenticationTests {
+    @Test func aChallengeSignedByTheDeviceKeyAuthenticatesOnce() async throws {
+        let relay = try RelayFixture()
+        defer { try? FileManager.default.removeItem(at: relay.folder) }
+        let bob = try await relay.account()
+        let device = bob.devices[0]
+        func header(key: Ed25519.PrivateKey = device.deviceKey, time: UInt64 = relay.now) -> String {
+            let challenge = relay.service.challenge(now: relay.now)
+            return AuthChallenge.header(
+                origin: relay.service.origin, address: device.address, nonce: Array(challenge[1..<33]), time: time, deviceKey: key)
+        }
+        let good = header()
+        #expect(try await relay.service.authenticate(good, now: relay.now) == device.address)
+        await #expect(throws: RelayError.unauthorized) { try await relay.service.authenticate(good, now: relay.now) }  // used once
+        await #expect(throws: RelayError.unauthorized) { try await relay.service.authenticate(header(key: .generate()), now: relay.now) }
+        await #expect(throws: RelayError.unauthorized) { try await relay.service.authenticate(header(time: relay.now - 301), now: relay.now) }
+        // A nonce the relay never issued.
+        let forged = AuthChallenge.header(
+            origin: relay.service.origin, address: device.address, nonce: [UInt8](repeating: 7, count: 32), time: relay.now, deviceKey: device.deviceKey)
+        await #expect(throws: RelayError.unauthorized) { try await relay.service.authenticate(forged, now: relay.now) }
+        await #expect(throws: RelayError.unauthorized) { try await relay.service.authenticate("Sealpost-Signature x.y", now: relay.now) }
+    }
+}
+
+@Suite("Batched sealed send")
+struct BatchedSendTests {
+    func batch(_ uploads: [EnvelopeUpload]) -> [UInt8] {
+        var writer = ByteWriter()
+        writer.u8(1)
+        writer.u16(UInt16(uploads.count))
+        for upload in uploads { writer.lp32(upload.serialized()) }
+        return writer.bytes
+    }
+
+    @Test func aBatchToOneAccountIsStoredInOrderAllOrNothing() async throws {
+        let relay = try RelayFixture()
+        defer { try? FileManager.default.removeItem(at: relay.folder) }
+        let bob = try await relay.account(devices: 2), carol = try await relay.account()
+        for account in [bob, carol] {
+            try await relay.service.setAccess(AccessSettings(anyoneMayWrite: true, verifier: nil).serialized(), for: account.devices[0].address)
+        }
+        let uploads = try (0..<3).map { _ in try upload(to: bob.devices, access: .none) }
+        try await relay.service.sendBatch(batch(uploads), now: relay.now)
+        for (index, device) in bob.devices.enumerated() {
+            let stored = try await relay.service.pending(for: device.address, after: 0, limit: 10)
+            #expect(stored.map(\.envelope) == uploads.map { $0.split()[index].envelope.serialized() })
+        }
+        // Across accounts: refused, as it would tell the relay who talks to whom.
+        await #expect(throws: RelayError.self) {
+            try await relay.service.sendBatch(batch([try upload(to: bob.devices, access: .none), try upload(to: carol.devices, access: .none)]), now: relay.now)
+        }
+        // One stale upload refuses the whole batch.
+        let error = await #expect(throws: RelayError.self) {
+            try await relay.service.sendBatch(batch([try upload(to: bob.devices, access: .none), try upload(to: [bob.devices[0]], access: .none)]), now: relay.now)
+        }
+        #expect(error?.code == "staleDevices")
+        #expect(try await relay.service.pending(for: bob.devices[1].address, after: 0, limit: 10).count == 3)
+    }
+}

@@ -17,6 +17,7 @@ public final class RelayService: Sendable {
     /// Whether registration needs an invite code.
     public let requiresInvite: Bool
     let notifier = MailboxNotifier()
+    let challenges = ChallengeStore()
     /// The metrics `/metrics` serves.
     public let metrics = RelayMetrics()
 
@@ -71,9 +72,21 @@ public final class RelayService: Sendable {
         }
     }
 
-    /// Checks an `Authorization: Sealpost <account hex>.<device>.<credential hex>` header.
-    /// - Throws: ``RelayError/unauthorized`` for anything but a registered device's credential.
-    public func authenticate(_ header: String?) async throws(RelayError) -> DeviceAddress {
+    /// `GET /v1/auth/challenge`: a nonce good once, for a minute.
+    public func challenge(now: UInt64) -> [UInt8] {
+        var writer = ByteWriter(capacity: 41)
+        writer.u8(1)
+        writer.raw(challenges.issue())
+        writer.u64(now)
+        return writer.bytes
+    }
+
+    /// Checks an `Authorization` header: `Sealpost <account hex>.<device>.<credential hex>`, or
+    /// `Sealpost-Signature <account hex>.<device>.<nonce hex>.<time>.<signature hex>` over a
+    /// challenge this relay issued (used once, time within 300 s).
+    /// - Throws: ``RelayError/unauthorized`` for anything but a registered device's proof.
+    public func authenticate(_ header: String?, now: UInt64 = UInt64(Date().timeIntervalSince1970)) async throws(RelayError) -> DeviceAddress {
+        if let header, header.hasPrefix("Sealpost-Signature ") { return try await authenticateSignature(header, now: now) }
         guard let header, header.hasPrefix("Sealpost ") else { throw .unauthorized }
         let parts = header.dropFirst("Sealpost ".count).split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 32, parts[2].count == 64, let deviceNumber = UInt32(parts[1]),
@@ -82,6 +95,22 @@ public final class RelayService: Sendable {
         else { throw .unauthorized }
         let address = DeviceAddress(accountID: account, deviceID: device)
         guard try await directory.authenticate(address, credential: SecretBytes(wiping: &credential)) else { throw .unauthorized }
+        return address
+    }
+
+    func authenticateSignature(_ header: String, now: UInt64) async throws(RelayError) -> DeviceAddress {
+        let parts = header.dropFirst("Sealpost-Signature ".count).split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 5, let number = UInt32(parts[1]), let time = UInt64(parts[3]),
+            let account = try? AccountID(hex: String(parts[0])), let device = try? DeviceID(number),
+            let nonce = try? Hex.decode(String(parts[2])), nonce.count == AuthChallenge.nonceByteCount,
+            let signatureBytes = try? Hex.decode(String(parts[4])), let signature = try? Ed25519.Signature(rawRepresentation: signatureBytes)
+        else { throw .unauthorized }
+        let address = DeviceAddress(accountID: account, deviceID: device)
+        guard time + Self.registrationSkew >= now, time <= now + Self.registrationSkew,
+            let certificate = try await directory.account(account)?.devices[device]?.certificate,
+            AuthChallenge.verify(origin: origin, address: address, nonce: nonce, time: time, signature: signature, deviceKey: certificate.deviceKey),
+            challenges.consume(nonce)
+        else { throw .unauthorized }
         return address
     }
 
@@ -168,8 +197,37 @@ public final class RelayService: Sendable {
     /// receipt time, stores every envelope all-or-none and durably, and wakes the recipients.
     public func send(_ body: [UInt8], now: UInt64) async throws(RelayError) {
         let upload = try Self.parse { () throws(WireError) in try EnvelopeUpload(serialized: body) }
-        let accounts = try await directory.accounts(upload.recipients.map(\.accountID))
-        for entry in upload.recipients {
+        try await store([upload], now: now)
+    }
+
+    /// The most uploads in one batch.
+    public static let maximumBatch = 100
+
+    /// `POST /v1/messages/batch`: several uploads whose recipients are all devices of **one**
+    /// account (a batch across accounts would tell the relay who talks to whom), checked each as
+    /// `send` checks one, stored all or none.
+    /// Body: `u8 version = 0x01 ‖ u16 n (1 … 100) ‖ n × lp32(upload)`.
+    public func sendBatch(_ body: [UInt8], now: UInt64) async throws(RelayError) {
+        let uploads = try Self.parse { () throws(WireError) in
+            var reader = ByteReader(body, structure: "upload batch")
+            try reader.version(1)
+            let count = Int(try reader.u16())
+            guard (1...Self.maximumBatch).contains(count) else { throw .countOutOfBounds(field: "uploads", maximum: Self.maximumBatch, got: count) }
+            var uploads: [EnvelopeUpload] = []
+            for _ in 0..<count { uploads.append(try EnvelopeUpload(serialized: try reader.lp32("upload", maximum: RelayServer.maximumUploadBytes))) }
+            try reader.finish()
+            return uploads
+        }
+        guard Set(uploads.flatMap { $0.recipients.map(\.accountID) }).count == 1 else {
+            throw .malformed("a batch names devices of one account only")
+        }
+        try await store(uploads, now: now)
+    }
+
+    /// The checks of sealed send, then one durable deposit of every envelope of `uploads`.
+    func store(_ uploads: [EnvelopeUpload], now: UInt64) async throws(RelayError) {
+        let accounts = try await directory.accounts(uploads.flatMap { $0.recipients.map(\.accountID) })
+        for entry in uploads.flatMap(\.recipients) {
             guard let account = accounts[entry.accountID] else { throw .unauthorized }
             switch entry.access {
             case .none:
@@ -178,31 +236,35 @@ public final class RelayService: Sendable {
                 guard let verifier = account.accessVerifier, verifier.admits(key) else { throw .unauthorized }
             }
         }
-        var stale: [StaleDevices.Account] = []
-        for account in accounts.values.sorted(by: { $0.accountID < $1.accountID }) {
-            let entries = upload.recipients.filter { $0.accountID == account.accountID }
-            let named = Set(entries.map(\.deviceID))
-            let registered = Set(account.devices.keys)
-            let staleKeys = entries.filter { entry in
-                guard let device = account.devices[entry.deviceID] else { return false }
-                if device.envelopeKey?.id == entry.envelopeKeyID { return false }
-                if device.previousEnvelopeKeyID == entry.envelopeKeyID, let replaced = device.envelopeKeyReplacedAt,
-                    now <= replaced + Limits.envelopeKeyCacheLifetime + Limits.certificateClockSkew
-                { return false }
-                return true
-            }.map(\.deviceID)
-            let missing = registered.subtracting(named), extra = named.subtracting(registered)
-            if !missing.isEmpty || !extra.isEmpty || !staleKeys.isEmpty {
-                stale.append(StaleDevices.Account(
-                    accountID: account.accountID, missing: missing.sorted(), extra: extra.sorted(), staleKeys: staleKeys.sorted()))
+        var stale: [AccountID: StaleDevices.Account] = [:]
+        for upload in uploads {
+            for account in Set(upload.recipients.map(\.accountID)).compactMap({ accounts[$0] }) {
+                let entries = upload.recipients.filter { $0.accountID == account.accountID }
+                let named = Set(entries.map(\.deviceID))
+                let registered = Set(account.devices.keys)
+                let staleKeys = entries.filter { entry in
+                    guard let device = account.devices[entry.deviceID] else { return false }
+                    if device.envelopeKey?.id == entry.envelopeKeyID { return false }
+                    if device.previousEnvelopeKeyID == entry.envelopeKeyID, let replaced = device.envelopeKeyReplacedAt,
+                        now <= replaced + Limits.envelopeKeyCacheLifetime + Limits.certificateClockSkew
+                    { return false }
+                    return true
+                }.map(\.deviceID)
+                let missing = registered.subtracting(named), extra = named.subtracting(registered)
+                if !missing.isEmpty || !extra.isEmpty || !staleKeys.isEmpty {
+                    stale[account.accountID] = StaleDevices.Account(
+                        accountID: account.accountID, missing: missing.sorted(), extra: extra.sorted(), staleKeys: staleKeys.sorted())
+                }
             }
         }
         guard stale.isEmpty else {
             throw RelayError(
                 status: 409, code: "staleDevices", message: "the upload's device set or envelope keys are out of date",
-                details: StaleDevices(accounts: stale).serialized())
+                details: StaleDevices(accounts: stale.values.sorted { $0.accountID < $1.accountID }).serialized())
         }
-        let deposits = upload.split().map { MailboxDeposit(address: $0.recipient.address, envelope: $0.envelope.serialized()) }
+        let deposits = uploads.flatMap { upload in
+            upload.split().map { MailboxDeposit(address: $0.recipient.address, envelope: $0.envelope.serialized()) }
+        }
         let sequences: [UInt64]
         do {
             sequences = try await mailboxes.deposit(deposits, receivedAt: now)
@@ -210,7 +272,7 @@ public final class RelayService: Sendable {
             if case .quotaExceeded = error { throw .mailboxFull }
             throw .unavailable
         }
-        metrics.uploads.increment()
+        metrics.uploads.increment(by: Int64(uploads.count))
         metrics.envelopesAccepted.increment(by: Int64(deposits.count))
         await notifier.notify(zip(deposits, sequences).map { deposit, sequence in
             StoredEnvelope(address: deposit.address, sequence: sequence, receivedAt: now, envelope: deposit.envelope)

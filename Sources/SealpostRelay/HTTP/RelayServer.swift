@@ -60,6 +60,7 @@ public enum RelayServer {
                 guard limits.registrations.allow(context.peer) else { throw RelayError.rateLimited }
                 return binary(try await service.registerAccount(try await body(request), now: now()), status: .created) }
         }
+        router.get("/v1/auth/challenge") { _, _ in binary(service.challenge(now: now())) }
         router.put("/v1/devices") { request, _ in
             await handle(service.metrics) { try await service.registerDevice(try await body(request), now: now()); return empty() }
         }
@@ -124,6 +125,13 @@ public enum RelayServer {
                 guard limits.uploads.allow(context.peer) else { throw RelayError.rateLimited }
                 // Sealed send: no authentication is read from this request, by design.
                 try await service.send(try await body(request, limit: maximumUploadBytes), now: now())
+                return empty()
+            }
+        }
+        router.post("/v1/messages/batch") { request, context in
+            await handle(service.metrics) {
+                guard limits.uploads.allow(context.peer) else { throw RelayError.rateLimited }
+                try await service.sendBatch(try await body(request, limit: maximumUploadBytes), now: now())
                 return empty()
             }
         }

@@ -82,7 +82,7 @@ public struct MailboxUsage: Sendable, Hashable {
 public enum MailboxStoreError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The deposit would take the mailbox past its quota. Nothing of the upload was stored.
     case quotaExceeded(DeviceAddress, usage: MailboxUsage)
-    /// An upload named no mailbox, or one mailbox twice.
+    /// An upload named no mailbox.
     case invalidDeposit(String)
     /// The storage engine failed; the operation did not happen (or, for an acknowledgement, may
     /// be repeated).
@@ -119,7 +119,9 @@ public enum MailboxStoreError: Error, Hashable, Sendable, CustomStringConvertibl
 /// - the store is shared by concurrent callers (several relay processes, for a store on a
 ///   database server).
 public protocol MailboxStore: Sendable {
-    /// Stores one upload's envelopes, each in its mailbox, all or none, durably.
+    /// Stores one upload's envelopes, each in its mailbox, all or none, durably. A mailbox may be
+    /// named more than once (a batch of uploads to one device): its envelopes get increasing
+    /// sequence numbers in the order given.
     /// - Returns: The sequence number given to each deposit, in order.
     /// - Throws: ``MailboxStoreError/quotaExceeded(_:usage:)`` naming a full mailbox (nothing stored).
     func deposit(_ deposits: [MailboxDeposit], receivedAt: UInt64) async throws(MailboxStoreError) -> [UInt64]

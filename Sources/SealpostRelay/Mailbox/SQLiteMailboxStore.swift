@@ -62,7 +62,6 @@ public final class SQLiteMailboxStore: MailboxStore {
 
     public func deposit(_ deposits: [MailboxDeposit], receivedAt: UInt64) async throws(MailboxStoreError) -> [UInt64] {
         guard !deposits.isEmpty else { throw .invalidDeposit("an upload names at least one mailbox") }
-        guard Set(deposits.map(\.address)).count == deposits.count else { throw .invalidDeposit("a mailbox is named twice") }
         guard receivedAt <= UInt64(Int64.max) else { throw .invalidDeposit("time out of range") }
         let result = await committer.submit(.deposit(deposits, receivedAt: Int64(receivedAt)))
         switch result {
