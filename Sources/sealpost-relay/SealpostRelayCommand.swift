@@ -5,6 +5,7 @@ import HummingbirdCore
 import HummingbirdTLS
 import HummingbirdWebSocket
 import NIOSSL
+import ServiceLifecycle
 import Logging
 import SealpostProtocol
 import SealpostRelay
@@ -31,12 +32,13 @@ struct ServeSettings: Decodable {
     var uploadsPerSecond: Double?
     var tlsCert: String?
     var tlsKey: String?
+    var metricsListen: String?
 }
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the relay (SQLite in --data, HTTP and WebSocket on --listen).")
 
-    @Option(help: "A JSON file with any of the settings below (keys: listen, data, origin, production, retentionDays, invites, registrationsPerHour, uploadsPerSecond, tlsCert, tlsKey).")
+    @Option(help: "A JSON file with any of the settings below (keys: listen, data, origin, production, retentionDays, invites, registrationsPerHour, uploadsPerSecond, tlsCert, tlsKey, metricsListen).")
     var config: String?
 
     @Option(help: "Address to listen on, HOST:PORT (default 127.0.0.1:8787).")
@@ -69,6 +71,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "PEM private key of --tls-cert.")
     var tlsKey: String?
 
+    @Option(help: "Serve /metrics on this internal HOST:PORT instead of the public listener.")
+    var metricsListen: String?
+
     mutating func run() async throws {
         var file = ServeSettings()
         if let config {
@@ -84,11 +89,8 @@ struct Serve: AsyncParsableCommand {
         guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
         var logger = Logger(label: "sealpost-relay")
         logger.logLevel = .info
-        let parts = listen.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 2, let port = Int(parts[1]), (0...65_535).contains(port) else {
-            throw ValidationError("--listen must be HOST:PORT, got \(listen)")
-        }
-        let host = String(parts[0])
+        let (host, port) = try Self.address(listen, flag: "--listen")
+        let metricsListen = self.metricsListen ?? file.metricsListen
         let folder = URL(fileURLWithPath: data, isDirectory: true)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let now = UInt64(Date().timeIntervalSince1970)
@@ -108,7 +110,8 @@ struct Serve: AsyncParsableCommand {
             service: service,
             limits: RelayRateLimits(
                 registrationsPerHour: registrationsPerHour ?? file.registrationsPerHour ?? 10,
-                uploadsPerSecond: uploadsPerSecond ?? file.uploadsPerSecond ?? 2_000))
+                uploadsPerSecond: uploadsPerSecond ?? file.uploadsPerSecond ?? 2_000),
+            serveMetrics: metricsListen == nil)
         var server = HTTPServerBuilder.http1WebSocketUpgrade(webSocketRouter: router)
         if let tlsCert, let tlsKey {
             let chain = try NIOSSLCertificate.fromPEMFile(tlsCert).map { NIOSSLCertificateSource.certificate($0) }
@@ -131,7 +134,26 @@ struct Serve: AsyncParsableCommand {
             }
         }
         defer { expiry.cancel() }
-        try await app.runService()
+        var services: [any Service] = [app]
+        if let metricsListen {
+            let (metricsHost, metricsPort) = try Self.address(metricsListen, flag: "--metrics-listen")
+            services.append(Application(
+                router: RelayServer.metricsRouter(service: service),
+                configuration: .init(address: .hostname(metricsHost, port: metricsPort), serverName: "sealpost-relay-metrics"),
+                onServerRunning: { channel in say("metrics on \(metricsHost):\(channel.localAddress?.port ?? metricsPort)") },
+                logger: logger))
+        }
+        // SIGTERM and SIGINT: stop accepting, let requests in flight finish, then close.
+        try await ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)).run()
+    }
+
+    /// `HOST:PORT`, checked.
+    static func address(_ text: String, flag: String) throws -> (String, Int) {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, let port = Int(parts[1]), (0...65_535).contains(port) else {
+            throw ValidationError("\(flag) must be HOST:PORT, got \(text)")
+        }
+        return (String(parts[0]), port)
     }
 }
 

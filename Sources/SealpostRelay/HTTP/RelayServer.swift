@@ -41,19 +41,12 @@ public enum RelayServer {
     static func now() -> UInt64 { UInt64(Date().timeIntervalSince1970) }
 
     /// The router with every route of `Spec/relay.md`.
-    public static func router(service: RelayService, limits: RelayRateLimits = RelayRateLimits()) -> Router<Context> {
+    /// - Parameter serveMetrics: Whether `/metrics` is on this router; off when the operator
+    ///   serves it on a separate, internal listener (``metricsRouter(service:)``).
+    public static func router(service: RelayService, limits: RelayRateLimits = RelayRateLimits(), serveMetrics: Bool = true) -> Router<Context> {
         let router = Router(context: Context.self)
         router.get("/healthz") { _, _ in Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ok\n"))) }
-        router.get("/metrics") { _, _ in
-            if let store = service.mailboxes as? SQLiteMailboxStore {
-                let statistics = await store.commitStatistics()
-                service.metrics.commits.set(Double(statistics.transactions))
-                service.metrics.committedOperations.set(Double(statistics.operations))
-            }
-            return Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                body: .init(byteBuffer: ByteBuffer(bytes: service.metrics.render())))
-        }
+        if serveMetrics { addMetrics(to: router, service: service) }
         router.get("/v1/operator") { _, _ in handle(service.metrics) { binary(try service.operatorInfo(now: now())) } }
         router.post("/v1/accounts") { request, context in
             await handle(service.metrics) {
@@ -170,6 +163,26 @@ public enum RelayServer {
             try await receive(address: address, service: service, inbound: inbound, outbound: outbound)
         }
         return router
+    }
+
+    /// A router with `/metrics` only, for a listener on an internal address.
+    public static func metricsRouter(service: RelayService) -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        addMetrics(to: router, service: service)
+        return router
+    }
+
+    static func addMetrics<C: RequestContext>(to router: Router<C>, service: RelayService) {
+        router.get("/metrics") { _, _ in
+            if let store = service.mailboxes as? SQLiteMailboxStore {
+                let statistics = await store.commitStatistics()
+                service.metrics.commits.set(Double(statistics.transactions))
+                service.metrics.committedOperations.set(Double(statistics.operations))
+            }
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                body: .init(byteBuffer: ByteBuffer(bytes: service.metrics.render())))
+        }
     }
 
     /// Pushes queued then live envelopes; applies the acknowledgements the device sends back.
