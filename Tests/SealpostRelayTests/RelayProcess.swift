@@ -18,10 +18,10 @@ final class RelayProcess: @unchecked Sendable {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("sealpost-relay")
     }
 
-    init(data: URL) throws {
+    init(data: URL, arguments: [String] = []) throws {
         self.data = data
         process.executableURL = Self.binary
-        process.arguments = ["serve", "--listen", "127.0.0.1:0", "--data", data.path, "--origin", Self.origin]
+        process.arguments = ["serve", "--listen", "127.0.0.1:0", "--data", data.path, "--origin", Self.origin] + arguments
         process.standardOutput = output
         process.standardError = output
         try process.run()
