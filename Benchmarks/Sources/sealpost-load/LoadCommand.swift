@@ -24,6 +24,7 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(help: "Content bytes per message (padded as Sealpost pads).") var contentBytes = 1_024
     @Option(help: "The relay's process id, for CPU and memory figures.") var relayPid: Int32?
     @Option(help: "After the run, open this many idle authenticated WebSockets and report memory per connection.") var idleConnections = 0
+    @Option(help: "Receivers acknowledge what arrived in this many milliseconds in one message (0: each envelope at once).") var ackEveryMilliseconds = 0
 
     func run() async throws {
         let client = HTTPClient(
@@ -47,7 +48,7 @@ struct LoadCommand: AsyncParsableCommand {
 
         let stats = LoadStatistics()
         let receivers = devices.map { device in
-            Task { try await LoadReceiver.run(url: url, device: device, stats: stats) }
+            Task { try await LoadReceiver.run(url: url, device: device, stats: stats, ackEveryMilliseconds: ackEveryMilliseconds) }
         }
         try await Task.sleep(for: .milliseconds(500))  // receivers connected
 
@@ -83,7 +84,7 @@ struct LoadCommand: AsyncParsableCommand {
         while stats.snapshot().delivered < stats.snapshot().accepted, ContinuousClock.now < drainDeadline { try await Task.sleep(for: .milliseconds(50)) }
         let result = stats.snapshot()
         print("")
-        print("content \(contentBytes) B → envelope \(template.envelopeBytes) B, upload \(template.uploadBytes) B; \(recipients) receivers, \(senders) senders, \(seconds) s\(rate.map { ", target \($0)/s" } ?? ", unlimited")")
+        print("content \(contentBytes) B → envelope \(template.envelopeBytes) B, upload \(template.uploadBytes) B; \(recipients) receivers, \(senders) senders, \(seconds) s\(rate.map { ", target \($0)/s" } ?? ", unlimited"); acknowledgements \(ackEveryMilliseconds == 0 ? "one per envelope" : "batched every \(ackEveryMilliseconds) ms")")
         print(String(format: "accepted   %8d envelopes, %9.0f /s (2xx, durable)", result.accepted, Double(result.accepted) / sendSeconds))
         print(String(format: "delivered  %8d envelopes, %9.0f /s over the sending time", result.delivered, Double(result.deliveredDuringSend) / sendSeconds))
         if !result.failures.isEmpty { print("refused    \(result.failures)") }

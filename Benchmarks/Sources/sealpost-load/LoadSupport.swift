@@ -125,19 +125,40 @@ final class LoadStatistics: @unchecked Sendable {
 
 /// One device's WebSocket: parses each delivery, records its latency, acknowledges it.
 enum LoadReceiver {
-    static func run(url: String, device: LoadDevice, stats: LoadStatistics) async throws {
+    /// - Parameter ackEveryMilliseconds: 0 acknowledges each envelope at once; otherwise the
+    ///   sequence numbers received meanwhile go in one acknowledgement this often (as a client
+    ///   that commits in batches does).
+    static func run(url: String, device: LoadDevice, stats: LoadStatistics, ackEveryMilliseconds: Int) async throws {
         var headers = HTTPFields()
         headers[.authorization] = device.authorization
         let socket = url.replacingOccurrences(of: "http://", with: "ws://") + "/v1/receive"
         try await WebSocketClient.connect(url: socket, configuration: .init(additionalHeaders: headers), logger: Logger(label: "load")) { inbound, outbound, _ in
-            for try await message in inbound.messages(maxSize: 2 << 20) {
-                guard case .binary(let buffer) = message else { continue }
-                let now = DispatchTime.now().uptimeNanoseconds
-                let delivery = try MailboxDelivery(serialized: Array(buffer.readableBytesView))
-                let content = delivery.envelope.content
-                let stamp = (0..<8).reduce(UInt64(0)) { $0 << 8 | UInt64(content[$1]) }
-                stats.delivered(latency: now > stamp ? now - stamp : 0)
-                try await outbound.write(.binary(ByteBuffer(bytes: try Acknowledgement(sequences: [delivery.sequence]).serialized())))
+            let pending = PendingAcks()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                if ackEveryMilliseconds > 0 {
+                    group.addTask {
+                        while !Task.isCancelled {
+                            try await Task.sleep(for: .milliseconds(ackEveryMilliseconds))
+                            for chunk in pending.take().chunked(Acknowledgement.maximumSequences) {
+                                try await outbound.write(.binary(ByteBuffer(bytes: try Acknowledgement(sequences: chunk).serialized())))
+                            }
+                        }
+                    }
+                }
+                for try await message in inbound.messages(maxSize: 2 << 20) {
+                    guard case .binary(let buffer) = message else { continue }
+                    let now = DispatchTime.now().uptimeNanoseconds
+                    let delivery = try MailboxDelivery(serialized: Array(buffer.readableBytesView))
+                    let content = delivery.envelope.content
+                    let stamp = (0..<8).reduce(UInt64(0)) { $0 << 8 | UInt64(content[$1]) }
+                    stats.delivered(latency: now > stamp ? now - stamp : 0)
+                    if ackEveryMilliseconds > 0 {
+                        pending.add(delivery.sequence)
+                    } else {
+                        try await outbound.write(.binary(ByteBuffer(bytes: try Acknowledgement(sequences: [delivery.sequence]).serialized())))
+                    }
+                }
+                group.cancelAll()
             }
         }
     }
@@ -204,4 +225,18 @@ final class OpenCounter: @unchecked Sendable {
 struct LoadError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// Sequence numbers received and not yet acknowledged.
+final class PendingAcks: @unchecked Sendable {
+    private let lock = NSLock()
+    private var sequences: [UInt64] = []
+    func add(_ sequence: UInt64) { lock.withLock { sequences.append(sequence) } }
+    func take() -> [UInt64] { lock.withLock { defer { sequences = [] }; return sequences } }
+}
+
+extension Array {
+    func chunked(_ size: Int) -> [[Element]] {
+        stride(from: 0, to: count, by: size).map { Array(self[$0..<Swift.min($0 + size, count)]) }
+    }
 }

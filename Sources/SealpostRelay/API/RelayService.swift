@@ -274,7 +274,7 @@ public final class RelayService: Sendable {
         }
         metrics.uploads.increment(by: Int64(uploads.count))
         metrics.envelopesAccepted.increment(by: Int64(deposits.count))
-        await notifier.notify(zip(deposits, sequences).map { deposit, sequence in
+        notifier.notify(zip(deposits, sequences).map { deposit, sequence in
             StoredEnvelope(address: deposit.address, sequence: sequence, receivedAt: now, envelope: deposit.envelope)
         })
     }
@@ -297,8 +297,8 @@ public final class RelayService: Sendable {
     }
 
     /// New envelopes for `address` as they are stored.
-    func arrivals(for address: DeviceAddress) async -> AsyncStream<[StoredEnvelope]> {
-        await notifier.subscribe(address)
+    func arrivals(for address: DeviceAddress) -> AsyncStream<[StoredEnvelope]> {
+        notifier.subscribe(address)
     }
 
     /// Deletes mail older than the retention.

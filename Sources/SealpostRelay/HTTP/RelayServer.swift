@@ -187,7 +187,7 @@ public enum RelayServer {
 
     /// Pushes queued then live envelopes; applies the acknowledgements the device sends back.
     static func receive(address: DeviceAddress, service: RelayService, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
-        let arrivals = await service.arrivals(for: address)
+        let arrivals = service.arrivals(for: address)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 for try await message in inbound.messages(maxSize: 16 << 10) {
