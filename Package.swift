@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "SealpostProtocol", targets: ["SealpostProtocol"]),
         .library(name: "SealpostVectors", targets: ["SealpostVectors"]),
         .library(name: "SealpostRelay", targets: ["SealpostRelay"]),
+        .library(name: "SealpostVault", targets: ["SealpostVault"]),
         .executable(name: "sealpost-vectors", targets: ["sealpost-vectors"]),
         .executable(name: "sealpost-relay", targets: ["sealpost-relay"]),
     ],
@@ -85,6 +86,14 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The vault: the client's encrypted local store (passphrase → Argon2id → data key) on SQLite.
+        .target(
+            name: "SealpostVault",
+            dependencies: [
+                "SealpostProtocol", "SealpostWire", "SealpostCrypto",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
         // The vector file format, its loader and its checkers, shared by the tests and the CLI.
         .target(
             name: "SealpostVectors",
@@ -130,6 +139,10 @@ let package = Package(
             ],
             // A self-signed certificate for 127.0.0.1, read in place by the TLS test.
             exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "SealpostVaultTests",
+            dependencies: ["SealpostVault", "SealpostCrypto"]
         ),
         .testTarget(
             name: "SealpostVectorsTests",

@@ -55,7 +55,7 @@ public enum Argon2id {
             self.init(validatedIterations: iterations, memoryBytes: memoryBytes)
         }
 
-        private init(validatedIterations iterations: Int, memoryBytes: Int) {
+        package init(validatedIterations iterations: Int, memoryBytes: Int) {
             self.iterations = iterations
             self.memoryBytes = memoryBytes
         }
