@@ -48,6 +48,21 @@ public final class Vault: Sendable {
         migrator.registerMigration("vault-v1") { db in
             try db.execute(sql: "CREATE TABLE vault_header (id INTEGER PRIMARY KEY CHECK (id = 1), header BLOB NOT NULL)")
         }
+        migrator.registerMigration("records-v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE record (
+                    table_name TEXT NOT NULL,
+                    record_id BLOB NOT NULL,
+                    version INTEGER NOT NULL,
+                    lookup BLOB,
+                    ordering INTEGER NOT NULL DEFAULT 0,
+                    ciphertext BLOB NOT NULL,
+                    PRIMARY KEY (table_name, record_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX record_by_lookup ON record(table_name, lookup, ordering);
+                CREATE TABLE manifest (id INTEGER PRIMARY KEY CHECK (id = 1), body BLOB NOT NULL);
+                """)
+        }
         return migrator
     }
 

@@ -12,6 +12,11 @@ public enum VaultError: Error, Hashable, Sendable, CustomStringConvertible {
     case unsupportedParameters(String)
     /// The passphrase is wrong, or the header was altered. Deliberately says no more.
     case authenticationFailed
+    /// A protected record decrypted, but is an older version than the manifest expects: a row
+    /// was put back from an earlier copy of the file.
+    case staleRecord(String)
+    /// The manifest expects a protected record that is not there.
+    case recordMissing(String)
     /// A file already exists where a new vault was to be created.
     case alreadyExists
     /// SQLite failed (a full disk, a locked file); nothing was changed.
@@ -24,6 +29,8 @@ public enum VaultError: Error, Hashable, Sendable, CustomStringConvertible {
         case .malformedHeader: "malformedHeader"
         case .unsupportedParameters: "unsupportedParameters"
         case .authenticationFailed: "authenticationFailed"
+        case .staleRecord: "staleRecord"
+        case .recordMissing: "recordMissing"
         case .alreadyExists: "alreadyExists"
         case .storage: "storage"
         }
@@ -36,6 +43,8 @@ public enum VaultError: Error, Hashable, Sendable, CustomStringConvertible {
         case .malformedHeader(let reason): "the vault header is malformed: \(reason)"
         case .unsupportedParameters(let reason): "the vault asks for unsupported key-derivation costs: \(reason)"
         case .authenticationFailed: "wrong passphrase, or the vault header was altered"
+        case .staleRecord(let table): "a \(table) record was put back from an older copy of the vault"
+        case .recordMissing(let table): "a \(table) record is missing from the vault"
         case .alreadyExists: "a file already exists there"
         case .storage(let reason): "storage failure: \(reason)"
         }
