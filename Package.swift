@@ -142,7 +142,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SealpostVaultTests",
-            dependencies: ["SealpostVault", "SealpostCrypto"]
+            dependencies: ["SealpostVault", "SealpostProtocol", "SealpostWire", "SealpostCrypto"]
         ),
         .testTarget(
             name: "SealpostVectorsTests",

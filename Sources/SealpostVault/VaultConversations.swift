@@ -1,0 +1,234 @@
+import Foundation
+import GRDB
+import SealpostCrypto
+import SealpostProtocol
+import SealpostWire
+
+/// The session layer's records in the vault, and the two transactions of its commit protocol
+/// (`Spec/vault.md`, "Commit protocol"):
+///
+/// - **receive**: the advanced session record, the message in the history and the envelope marked
+///   processed commit together, and only then is the envelope acknowledged to the relay;
+/// - **send**: the advanced session record and the outbox entry (the ratchet message, the content
+///   and its key) commit together before anything is uploaded; the entry leaves the outbox, into
+///   the history, once the relay accepted the upload.
+public enum VaultConversationTables {
+    /// Messages received and sent.
+    public static let history = "message"
+    /// Processed (sender device key, envelope id) pairs.
+    public static let processed = "processed"
+}
+
+/// A message as the history keeps it.
+public struct HistoryEntry: Sendable, Equatable {
+    /// Whether this device sent it.
+    public let outgoing: Bool
+    /// The other side (the sender of an incoming message, the recipient of an outgoing one).
+    public let peer: DeviceAddress
+    /// The envelope id.
+    public let envelopeID: EnvelopeID
+    /// When it was received by the relay, or sent.
+    public let time: UInt64
+    /// The content.
+    public let body: [UInt8]
+
+    /// An entry.
+    public init(outgoing: Bool, peer: DeviceAddress, envelopeID: EnvelopeID, time: UInt64, body: [UInt8]) {
+        self.outgoing = outgoing
+        self.peer = peer
+        self.envelopeID = envelopeID
+        self.time = time
+        self.body = body
+    }
+
+    func serialized() -> SecretBytes {
+        var writer = ByteWriter()
+        writer.u8(1)
+        writer.u8(outgoing ? 1 : 0)
+        writer.raw(peer.accountID.rawRepresentation)
+        writer.u32(peer.deviceID.value)
+        writer.raw(envelopeID.rawRepresentation)
+        writer.u64(time)
+        writer.lp32(body)
+        var bytes = writer.takeBytes()
+        return SecretBytes(wiping: &bytes)
+    }
+
+    init(serialized secret: SecretBytes) throws(VaultError) {
+        let bytes = secret.withUnsafeBytes { Array($0) }
+        do {
+            var reader = ByteReader(bytes, structure: "history entry")
+            try reader.version(1)
+            outgoing = try reader.u8() == 1
+            peer = DeviceAddress(accountID: try AccountID(rawRepresentation: try reader.raw(16)), deviceID: try DeviceID(try reader.u32()))
+            envelopeID = try EnvelopeID(rawRepresentation: try reader.raw(16))
+            time = try reader.u64()
+            body = try reader.lp32("body", maximum: 1 << 21)
+            try reader.finish()
+        } catch {
+            throw .storage("history entry: \(error)")
+        }
+    }
+}
+
+/// A message waiting to be uploaded: everything needed to re-seal it after a crash under the same
+/// envelope id, without encrypting anything again.
+public struct OutboxEntry: Sendable {
+    /// The recipient device.
+    public let recipient: DeviceAddress
+    /// The ratchet message that carries the content key.
+    public let message: SessionMessage
+    /// The content, encrypted once, and its key.
+    public let content: PreparedContent
+    /// The plaintext, for the history once sent.
+    public let body: [UInt8]
+    /// When it was first committed.
+    public let createdAt: UInt64
+
+    /// An entry.
+    public init(recipient: DeviceAddress, message: SessionMessage, content: PreparedContent, body: [UInt8], createdAt: UInt64) {
+        self.recipient = recipient
+        self.message = message
+        self.content = content
+        self.body = body
+        self.createdAt = createdAt
+    }
+
+    func serialized() -> SecretBytes {
+        var writer = ByteWriter()
+        writer.u8(1)
+        writer.raw(recipient.accountID.rawRepresentation)
+        writer.u32(recipient.deviceID.value)
+        writer.raw(content.envelopeID.rawRepresentation)
+        writer.lp32(message.serialized())
+        writer.lp32(content.content)
+        content.storedContentKey.withUnsafeBytes { writer.raw($0) }
+        writer.lp32(body)
+        writer.u64(createdAt)
+        var bytes = writer.takeBytes()
+        return SecretBytes(wiping: &bytes)
+    }
+
+    init(serialized secret: SecretBytes) throws(VaultError) {
+        var bytes = secret.withUnsafeBytes { Array($0) }
+        defer { _ = SecretBytes(wiping: &bytes) }
+        do {
+            var reader = ByteReader(bytes, structure: "outbox entry")
+            try reader.version(1)
+            recipient = DeviceAddress(accountID: try AccountID(rawRepresentation: try reader.raw(16)), deviceID: try DeviceID(try reader.u32()))
+            let id = try EnvelopeID(rawRepresentation: try reader.raw(16))
+            message = try SessionMessage(serialized: try reader.lp32("session message", maximum: 1 << 21))
+            let c = try reader.lp32("content", maximum: SealedEnvelope.maximumContentFieldBytes)
+            var key = try reader.raw(32)
+            content = try PreparedContent(restoring: id, content: c, contentKey: SecretBytes(wiping: &key))
+            body = try reader.lp32("body", maximum: 1 << 21)
+            createdAt = try reader.u64()
+            try reader.finish()
+        } catch {
+            throw .storage("outbox entry: \(error)")
+        }
+    }
+}
+
+extension DeviceAddress {
+    var lookupValue: [UInt8] { accountID.rawRepresentation + withUnsafeBytes(of: deviceID.value.bigEndian) { Array($0) } }
+}
+
+extension EnvelopeDeduplicationKey {
+    var lookupValue: [UInt8] { senderDeviceKey.rawRepresentation + envelopeID.rawRepresentation }
+}
+
+extension VaultTransaction {
+    func ids(table: String, lookup: [UInt8]) throws(VaultError) -> [RecordID] {
+        do {
+            return try Data.fetchAll(
+                db, sql: "SELECT record_id FROM record WHERE table_name = ? AND lookup = ? ORDER BY ordering, record_id",
+                arguments: [table, Data(keys.blindIndex(table: table, value: lookup))]
+            ).map { RecordID(unchecked: [UInt8]($0)) }
+        } catch {
+            throw .storage("\(error)")
+        }
+    }
+
+    /// The session record held for `peer`.
+    public func session(for peer: DeviceAddress) throws(VaultError) -> SessionRecord? {
+        guard let id = try ids(table: VaultTables.sessions, lookup: peer.lookupValue).first, let bytes = try get(table: VaultTables.sessions, id: id) else {
+            return nil
+        }
+        do { return try SessionRecord(serialized: bytes) } catch { throw .storage("session record: \(error)") }
+    }
+
+    /// Stores the session record for `peer`.
+    public mutating func putSession(_ record: SessionRecord, for peer: DeviceAddress) throws(VaultError) {
+        let id = try ids(table: VaultTables.sessions, lookup: peer.lookupValue).first ?? .random()
+        try put(record.serialized(), table: VaultTables.sessions, id: id, lookup: peer.lookupValue)
+    }
+
+    /// The next position in the history: the order in which messages were committed.
+    func nextHistoryPosition() throws(VaultError) -> Int64 {
+        do {
+            return try Int64.fetchOne(db, sql: "SELECT coalesce(max(ordering), 0) + 1 FROM record WHERE table_name = ?", arguments: [VaultConversationTables.history]) ?? 1
+        } catch {
+            throw .storage("\(error)")
+        }
+    }
+
+    /// Whether an envelope was processed.
+    public func isProcessed(_ key: EnvelopeDeduplicationKey) throws(VaultError) -> Bool {
+        try !ids(table: VaultConversationTables.processed, lookup: key.lookupValue).isEmpty
+    }
+
+    /// **Receive**: the new session record, the message in the history and the envelope marked
+    /// processed, in this transaction. Acknowledge the envelope to the relay after it commits.
+    public mutating func commitReceived(_ opened: OpenedMessage, from sender: DeviceAddress) throws(VaultError) {
+        try putSession(opened.record, for: sender)
+        try put(SecretBytes(copying: [1]), table: VaultConversationTables.processed, id: .random(), lookup: opened.deduplicationKey.lookupValue, ordering: Int64(clamping: opened.receivedAt))
+        guard !opened.isRepeat else { return }
+        let entry = HistoryEntry(outgoing: false, peer: sender, envelopeID: opened.envelopeID, time: opened.receivedAt, body: opened.plaintext)
+        try put(entry.serialized(), table: VaultConversationTables.history, id: .random(), lookup: sender.accountID.rawRepresentation, ordering: try nextHistoryPosition())
+    }
+
+    /// **Send**: the advanced session record and the outbox entry, in this transaction, before
+    /// anything is uploaded. Returns the entry's id.
+    @discardableResult
+    public mutating func commitSending(_ record: SessionRecord, entry: OutboxEntry) throws(VaultError) -> RecordID {
+        try putSession(record, for: entry.recipient)
+        let id = RecordID.random()
+        try put(entry.serialized(), table: VaultTables.outbox, id: id, lookup: [0], ordering: Int64(clamping: entry.createdAt))
+        return id
+    }
+
+    /// The relay accepted the upload: the entry moves from the outbox to the history.
+    public mutating func commitSent(_ id: RecordID, at time: UInt64) throws(VaultError) {
+        guard let bytes = try get(table: VaultTables.outbox, id: id) else { return }
+        let entry = try OutboxEntry(serialized: bytes)
+        try delete(table: VaultTables.outbox, id: id)
+        let history = HistoryEntry(outgoing: true, peer: entry.recipient, envelopeID: entry.content.envelopeID, time: time, body: entry.body)
+        try put(history.serialized(), table: VaultConversationTables.history, id: .random(), lookup: entry.recipient.accountID.rawRepresentation, ordering: try nextHistoryPosition())
+    }
+}
+
+extension Vault {
+    /// The outbox, oldest first.
+    public func outbox() throws(VaultError) -> [(id: RecordID, entry: OutboxEntry)] {
+        var entries: [(id: RecordID, entry: OutboxEntry)] = []
+        for id in try lookUp(table: VaultTables.outbox, value: [0]) {
+            if let bytes = try read(table: VaultTables.outbox, id: id) { entries.append((id, try OutboxEntry(serialized: bytes))) }
+        }
+        return entries
+    }
+
+    /// The conversation with an account, oldest first.
+    public func history(with account: AccountID) throws(VaultError) -> [HistoryEntry] {
+        var entries: [HistoryEntry] = []
+        for id in try lookUp(table: VaultConversationTables.history, value: account.rawRepresentation) {
+            if let bytes = try read(table: VaultConversationTables.history, id: id) { entries.append(try HistoryEntry(serialized: bytes)) }
+        }
+        return entries
+    }
+
+    /// The session record held for `peer`.
+    public func session(for peer: DeviceAddress) throws(VaultError) -> SessionRecord? {
+        try write { (tx: inout VaultTransaction) throws(VaultError) in try tx.session(for: peer) }
+    }
+}
