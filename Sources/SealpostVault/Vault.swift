@@ -81,6 +81,7 @@ public final class Vault: Sendable {
         let header = try VaultHeader.wrap(dataKey, passphrase: passphraseBytes(passphrase), parameters: parameters)
         do {
             let pool = try DatabasePool(path: path, configuration: configuration(readonly: false))
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
             try migrator.migrate(pool)
             try pool.write { db in try db.execute(sql: "INSERT INTO vault_header (id, header) VALUES (1, ?)", arguments: [Data(header.serialized())]) }
             return Vault(pool: pool, dataKey: dataKey, parameters: parameters)
@@ -120,6 +121,7 @@ public final class Vault: Sendable {
         let dataKey = try header.unwrap(passphrase: passphraseBytes(passphrase))
         do {
             let pool = try DatabasePool(path: path, configuration: configuration(readonly: false))
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
             try migrator.migrate(pool)
             return Vault(pool: pool, dataKey: dataKey, parameters: header.parameters)
         } catch {

@@ -105,6 +105,7 @@ struct Serve: AsyncParsableCommand {
         }
         say("operator root fingerprint: \(keys.fingerprint)")
         say("data in \(folder.path)\(invites ? ", registration by invite" : ", open registration")")
+        guard (1...3_650).contains(retentionDays) else { throw ValidationError("--retention-days must be 1 to 3650") }
         let retention = retentionDays * Limits.day
         let router = RelayServer.router(
             service: service,

@@ -40,6 +40,15 @@ struct MailboxStoreTests {
         #expect(try await store.usage(of: box) == MailboxUsage(envelopes: count, bytes: count))
     }
 
+    /// A commit reaches the disk: the writer runs with `synchronous = FULL` (2), not the NORMAL
+    /// GRDB sets when it enables WAL.
+    @Test func theWriterCommitsWithSynchronousFull() throws {
+        let folder = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try SQLiteMailboxStore(path: folder.appendingPathComponent("m.sqlite").path)
+        #expect(try store.writerSynchronous() == 2)
+    }
+
     @Test func aDamagedFileIsATypedError() throws {
         let folder = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -99,8 +99,11 @@ struct RelayEndToEndTests {
 
         // Bob comes online.
         let url = "ws://127.0.0.1:\(relay.port)/v1/receive"
+        // Bob signs in with his device key over a challenge (checked once, at the upgrade).
+        let challenge = try await relay.request("GET", "/v1/auth/challenge").body
         var fields = HTTPFields()
-        fields[.authorization] = bob.authorization
+        fields[.authorization] = AuthChallenge.header(
+            origin: RelayProcess.origin, address: bob.address, nonce: Array(challenge[1..<33]), time: now, deviceKey: bob.deviceKey)
         let bobSnapshot = bob
         let operatorTrust = trust
         let collected = try await WebSocketClient.connect(url: url, configuration: .init(additionalHeaders: fields), logger: Logger(label: "test")) { inbound, outbound, _ in

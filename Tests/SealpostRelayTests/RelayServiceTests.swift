@@ -278,6 +278,10 @@ struct ChallengeAuthenticationTests {
             origin: relay.service.origin, address: device.address, nonce: [UInt8](repeating: 7, count: 32), time: relay.now, deviceKey: device.deviceKey)
         await #expect(throws: RelayError.unauthorized) { try await relay.service.authenticate(forged, now: relay.now) }
         await #expect(throws: RelayError.unauthorized) { try await relay.service.authenticate("Sealpost-Signature x.y", now: relay.now) }
+        // Extreme times are refused, not an arithmetic trap.
+        let extreme = "Sealpost-Signature \(bob.accountID).1.\(String(repeating: "ab", count: 32)).\(UInt64.max).\(String(repeating: "cd", count: 64))"
+        await #expect(throws: RelayError.unauthorized) { try await relay.service.authenticate(extreme, now: relay.now) }
+        #expect(!RelayService.within(.max, of: 0) && !RelayService.within(0, of: .max) && RelayService.within(relay.now + 300, of: relay.now))
     }
 }
 

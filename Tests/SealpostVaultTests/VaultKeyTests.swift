@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 import SealpostCrypto
 @_spi(Testing) @testable import SealpostVault
@@ -21,6 +22,7 @@ struct VaultKeyTests {
         #expect(reopened.subkey("records").constantTimeEquals(records))
         #expect(!reopened.subkey("blind-index").constantTimeEquals(records))
         #expect(reopened.parameters == .fastTest)
+        #expect(try reopened.pool.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } == 2)
         try reopened.close()
         #expect(throws: VaultError.authenticationFailed) { try Vault.open(at: path, passphrase: "correct horse ") }
         #expect(throws: VaultError.alreadyExists) { try Vault.create(at: path, passphrase: "x", parameters: .fastTest) }

@@ -14,7 +14,8 @@ final class ChallengeStore: Sendable {
         let now = ContinuousClock.now
         nonces.withLock { nonces in
             if nonces.count >= Self.capacity { nonces = nonces.filter { now - $0.value < Self.lifetime } }
-            if nonces.count >= Self.capacity { nonces.removeAll(keepingCapacity: true) }
+            // Still full of live nonces: drop the oldest, never everyone's.
+            if nonces.count >= Self.capacity, let oldest = nonces.min(by: { $0.value < $1.value })?.key { nonces[oldest] = nil }
             nonces[nonce] = now
         }
         return nonce

@@ -33,8 +33,17 @@ public final class RelayService: Sendable {
         self.origin = origin
     }
 
+    /// Whether `time` is within ``registrationSkew`` of `now`, without arithmetic that can overflow.
+    static func within(_ time: UInt64, of now: UInt64) -> Bool {
+        (time > now ? time - now : now - time) <= registrationSkew
+    }
+
     static func parse<T>(_ parse: () throws(WireError) -> T) throws(RelayError) -> T {
-        do { return try parse() } catch { throw .malformed(error.description) }
+        do { return try parse() } catch {
+            // A value's reason can quote identifiers: answer with the field only.
+            if case .invalidValue(let field, _) = error { throw .malformed("\(field): invalid value") }
+            throw .malformed(error.description)
+        }
     }
 
     // MARK: Registration and authentication
@@ -62,7 +71,7 @@ public final class RelayService: Sendable {
         guard registration.certificate.accountID == account.accountID,
             registration.deviceList.device(registration.certificate.deviceID)?.deviceKey == registration.certificate.deviceKey
         else { throw .conflict("the device list does not name this device with this key") }
-        guard registration.time + Self.registrationSkew >= now, registration.time <= now + Self.registrationSkew else {
+        guard Self.within(registration.time, of: now) else {
             throw .conflict("the registration's time is more than \(Self.registrationSkew) s from the relay's clock")
         }
         let removed = try await directory.register(registration)
@@ -106,7 +115,7 @@ public final class RelayService: Sendable {
             let signatureBytes = try? Hex.decode(String(parts[4])), let signature = try? Ed25519.Signature(rawRepresentation: signatureBytes)
         else { throw .unauthorized }
         let address = DeviceAddress(accountID: account, deviceID: device)
-        guard time + Self.registrationSkew >= now, time <= now + Self.registrationSkew,
+        guard Self.within(time, of: now),
             let certificate = try await directory.account(account)?.devices[device]?.certificate,
             AuthChallenge.verify(origin: origin, address: address, nonce: nonce, time: time, signature: signature, deviceKey: certificate.deviceKey),
             challenges.consume(nonce)

@@ -41,32 +41,45 @@ public struct DirectoryAccount: Sendable {
 /// ``cacheLifetime``.
 public final class DirectoryStore: Sendable {
     let pool: DatabasePool
-    private let cache = Mutex<[AccountID: (account: DirectoryAccount, loaded: ContinuousClock.Instant)]>([:])
+    /// Cached accounts (`nil`: known not to exist), and a generation that every invalidation
+    /// bumps: a read that began before a write is not cached after it.
+    private let cache = Mutex<(entries: [AccountID: (account: DirectoryAccount?, loaded: ContinuousClock.Instant)], generation: UInt64)>(([:], 0))
     /// How long a cached account is used before it is read again.
     public static let cacheLifetime: Duration = .seconds(5)
     static let cacheCapacity = 100_000
 
-    func cached(_ id: AccountID) -> DirectoryAccount? {
-        cache.withLock { entries in
-            guard let entry = entries[id] else { return nil }
+    /// The cached answer for `id`: `.some(nil)` for an account known not to exist.
+    func cached(_ id: AccountID) -> DirectoryAccount?? {
+        cache.withLock { cache in
+            guard let entry = cache.entries[id] else { return nil }
             guard ContinuousClock.now - entry.loaded < Self.cacheLifetime else {
-                entries[id] = nil
+                cache.entries[id] = nil
                 return nil
             }
-            return entry.account
+            return .some(entry.account)
         }
     }
 
-    func remember(_ accounts: [DirectoryAccount]) {
+    var generation: UInt64 { cache.withLock { $0.generation } }
+
+    /// Caches what a read that began at `generation` found, unless a write invalidated since.
+    func remember(_ found: [AccountID: DirectoryAccount?], readAt generation: UInt64) {
         let now = ContinuousClock.now
-        cache.withLock { entries in
-            if entries.count + accounts.count > Self.cacheCapacity { entries.removeAll(keepingCapacity: true) }
-            for account in accounts { entries[account.accountID] = (account, now) }
+        cache.withLock { cache in
+            guard cache.generation == generation else { return }
+            if cache.entries.count + found.count > Self.cacheCapacity {
+                cache.entries = cache.entries.filter { now - $0.value.loaded < Self.cacheLifetime }
+                if cache.entries.count + found.count > Self.cacheCapacity { return }
+            }
+            for (id, account) in found { cache.entries[id] = (account, now) }
         }
     }
 
     func invalidate(_ id: AccountID) {
-        _ = cache.withLock { $0.removeValue(forKey: id) }
+        cache.withLock { cache in
+            cache.entries[id] = nil
+            cache.generation &+= 1
+        }
     }
 
     /// Opens (creating if needed) the directory at `path`.
@@ -74,8 +87,11 @@ public final class DirectoryStore: Sendable {
         var configuration = Configuration()
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         configuration.label = "sealpost-directory"
+        configuration.busyMode = .timeout(5)
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
+            // See SQLiteMailboxStore: GRDB's WAL setup lowers the writer to NORMAL.
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
             try Self.migrator.migrate(pool)
         } catch {
             throw RelayError(status: 500, code: "storage", message: "cannot open the directory at \(path): \(error)")
@@ -143,6 +159,7 @@ public final class DirectoryStore: Sendable {
                     try db.execute(
                         sql: "INSERT INTO account (account, account_key, created_at) VALUES (?, ?, ?)",
                         arguments: [Data(id.rawRepresentation), Data(accountKey.rawRepresentation), Int64(clamping: now)])
+                    self.invalidate(id)
                     return id
                 }
             }
@@ -154,9 +171,10 @@ public final class DirectoryStore: Sendable {
     /// Reads one account with its devices.
     public func account(_ id: AccountID) async throws(RelayError) -> DirectoryAccount? {
         if let cached = cached(id) { return cached }
+        let generation = self.generation
         do {
             let account = try await pool.read { db in try Self.load(id, db) }
-            if let account { remember([account]) }
+            remember([id: account], readAt: generation)
             return account
         } catch {
             throw Self.failure(error)
@@ -168,14 +186,23 @@ public final class DirectoryStore: Sendable {
         var result: [AccountID: DirectoryAccount] = [:]
         var missing: [AccountID] = []
         for id in Set(ids) {
-            if let account = cached(id) { result[id] = account } else { missing.append(id) }
+            if let cached = cached(id) {
+                if let account = cached { result[id] = account }
+            } else {
+                missing.append(id)
+            }
         }
         guard !missing.isEmpty else { return result }
+        let generation = self.generation
         do {
             let wanted = missing
-            let loaded = try await pool.read { db in try wanted.compactMap { try Self.load($0, db) } }
-            remember(loaded)
-            for account in loaded { result[account.accountID] = account }
+            let loaded = try await pool.read { db in
+                var found: [AccountID: DirectoryAccount?] = [:]
+                for id in wanted { found[id] = .some(try Self.load(id, db)) }
+                return found
+            }
+            remember(loaded, readAt: generation)
+            for case let (id, account?) in loaded { result[id] = account }
             return result
         } catch {
             throw Self.failure(error)
@@ -211,17 +238,18 @@ public final class DirectoryStore: Sendable {
                     throw RelayError.notFound
                 }
                 let stored = UInt64(row["list_version"] as Int64)
-                guard registration.deviceList.listVersion >= stored else { throw RelayError.conflict("the account has a newer device list (\(stored))") }
+                guard let listVersion = Int64(exactly: registration.deviceList.listVersion) else { throw RelayError.malformed("device list version out of range") }
+                guard registration.deviceList.listVersion >= stored else { throw RelayError.conflict("the account has a newer device list") }
                 if let existing = try Data.fetchOne(
                     db, sql: "SELECT certificate FROM device WHERE account = ? AND device = ?",
                     arguments: [Data(account.rawRepresentation), Int64(registration.certificate.deviceID.value)]),
                     try DeviceCertificate(serialized: [UInt8](existing)).deviceKey != registration.certificate.deviceKey
                 {
-                    throw RelayError.conflict("device \(registration.certificate.deviceID) is registered with another key")
+                    throw RelayError.conflict("the device is registered with another key")
                 }
                 try db.execute(
                     sql: "UPDATE account SET device_list = ?, list_version = ? WHERE account = ?",
-                    arguments: [Data(registration.deviceList.serialized()), Int64(registration.deviceList.listVersion), Data(account.rawRepresentation)])
+                    arguments: [Data(registration.deviceList.serialized()), listVersion, Data(account.rawRepresentation)])
                 try db.execute(
                     sql: """
                         INSERT INTO device (account, device, certificate, credential_verifier) VALUES (?, ?, ?, ?)

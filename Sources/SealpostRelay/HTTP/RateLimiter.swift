@@ -38,9 +38,10 @@ public final class RateLimiter: Sendable {
     /// Takes one token for `address`; `false` when the address is over its limit.
     public func allow(_ address: String, now: ContinuousClock.Instant = .now) -> Bool {
         buckets.withLock { buckets in
-            if buckets.count >= Self.maximumAddresses {
+            if buckets.count >= Self.maximumAddresses, buckets[address] == nil {
                 buckets = buckets.filter { now - $0.value.updated < Self.idleLifetime }
-                if buckets.count >= Self.maximumAddresses { buckets.removeAll(keepingCapacity: true) }
+                // Still full: refuse new addresses rather than forget everyone's limits.
+                if buckets.count >= Self.maximumAddresses { return false }
             }
             var bucket = buckets[address] ?? Bucket(tokens: limit.burst, updated: now)
             let elapsed = now - bucket.updated

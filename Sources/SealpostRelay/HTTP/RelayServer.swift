@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdWebSocket
 import Logging
 import NIOCore
+import Synchronization
 import SealpostCrypto
 import SealpostWire
 
@@ -20,6 +21,9 @@ public enum RelayServer {
         public let webSocket: WebSocketHandlerReference<Self>
         /// The peer's address.
         public let remoteAddress: SocketAddress?
+        /// The device a WebSocket upgrade authenticated, handed to the connection (a signed
+        /// challenge can be checked only once).
+        let authenticated = AuthenticatedDevice()
 
         /// A context for a request on `source`'s channel.
         public init(source: ApplicationRequestContextSource) {
@@ -28,14 +32,24 @@ public enum RelayServer {
             remoteAddress = source.channel.remoteAddress
         }
 
-        /// The key rate limits use: the peer's IP address.
-        var peer: String { remoteAddress?.ipAddress ?? "unknown" }
+        /// The key rate limits use: the peer's IPv4 address, or the /64 prefix of its IPv6 address
+        /// (one host usually holds a whole /64).
+        var peer: String {
+            guard let remoteAddress else { return "unknown" }
+            if case .v6(let address) = remoteAddress {
+                let bytes = withUnsafeBytes(of: address.address.sin6_addr) { Array($0.prefix(8)) }
+                return "v6:" + bytes.map { String(format: "%02x", $0) }.joined()
+            }
+            return remoteAddress.ipAddress ?? "unknown"
+        }
     }
 
     /// The largest upload body: a full content field and 1 024 recipient entries.
     public static let maximumUploadBytes = 6 << 20
     /// The largest body of any other request.
     public static let maximumRequestBytes = 64 << 10
+    /// The most envelope bytes one `GET /v1/messages` answer carries.
+    public static let maximumFetchBytes = 8 << 20
 
     /// Seconds since the Unix epoch.
     static func now() -> UInt64 { UInt64(Date().timeIntervalSince1970) }
@@ -53,7 +67,12 @@ public enum RelayServer {
                 guard limits.registrations.allow(context.peer) else { throw RelayError.rateLimited }
                 return binary(try await service.registerAccount(try await body(request), now: now()), status: .created) }
         }
-        router.get("/v1/auth/challenge") { _, _ in binary(service.challenge(now: now())) }
+        router.get("/v1/auth/challenge") { _, context in
+            handle(service.metrics) {
+                guard limits.lookups.allow(context.peer) else { throw RelayError.rateLimited }
+                return binary(service.challenge(now: now()))
+            }
+        }
         router.put("/v1/devices") { request, _ in
             await handle(service.metrics) { try await service.registerDevice(try await body(request), now: now()); return empty() }
         }
@@ -133,7 +152,12 @@ public enum RelayServer {
                 let address = try await service.authenticate(request.headers[.authorization])
                 let after = request.uri.queryParameters.get("after").flatMap { UInt64($0) } ?? 0
                 let limit = request.uri.queryParameters.get("limit").flatMap { Int($0) } ?? 100
-                let envelopes = try await service.pending(for: address, after: after, limit: limit)
+                var envelopes = try await service.pending(for: address, after: after, limit: limit)
+                // At most `maximumFetchBytes` per answer: the rest comes with the next fetch.
+                var total = 0
+                if let cut = envelopes.firstIndex(where: { total += $0.envelope.count + 21; return total > maximumFetchBytes }) {
+                    envelopes = Array(envelopes[..<max(cut, 1)])
+                }
                 var writer = ByteWriter()
                 writer.u8(1)
                 writer.u16(UInt16(envelopes.count))
@@ -149,15 +173,15 @@ public enum RelayServer {
                 return empty()
             }
         }
-        router.ws("/v1/receive") { request, _ in
+        router.ws("/v1/receive") { request, context in
             do {
-                _ = try await service.authenticate(request.headers[.authorization])
+                context.authenticated.set(try await service.authenticate(request.headers[.authorization]))
                 return .upgrade([:])
             } catch {
-                return .dontUpgrade
+                throw HTTPError(.unauthorized)
             }
         } onUpgrade: { inbound, outbound, context in
-            let address = try await service.authenticate(context.request.headers[.authorization])
+            guard let address = context.requestContext.authenticated.get() else { return }
             service.metrics.receivers.increment(by: 1)
             defer { service.metrics.receivers.decrement(by: 1) }
             try await receive(address: address, service: service, inbound: inbound, outbound: outbound)
@@ -205,9 +229,9 @@ public enum RelayServer {
                 /// Everything stored after `cursor`, from the store.
                 func catchUp() async throws {
                     while true {
-                        let batch = try await service.pending(for: address, after: cursor, limit: 100)
+                        let batch = try await service.pending(for: address, after: cursor, limit: 16)
                         for envelope in batch { try await send(envelope) }
-                        if batch.count < 100 { return }
+                        if batch.count < 16 { return }
                     }
                 }
                 try await catchUp()
@@ -229,8 +253,10 @@ public enum RelayServer {
         do {
             let buffer = try await request.body.collect(upTo: limit)
             return Array(buffer.readableBytesView)
-        } catch {
+        } catch let error as HTTPError where error.status == .contentTooLarge {
             throw RelayError.tooLarge
+        } catch {
+            throw RelayError.malformed("the body could not be read")
         }
     }
 
@@ -270,4 +296,11 @@ public enum RelayServer {
             status: HTTPResponse.Status(code: error.status), headers: [.contentType: "application/json"],
             body: .init(byteBuffer: ByteBuffer(string: json)))
     }
+}
+
+/// The device a request authenticated, shared by the copies of one request's context.
+final class AuthenticatedDevice: Sendable {
+    private let address = Mutex<DeviceAddress?>(nil)
+    func set(_ value: DeviceAddress) { address.withLock { $0 = value } }
+    func get() -> DeviceAddress? { address.withLock { $0 } }
 }

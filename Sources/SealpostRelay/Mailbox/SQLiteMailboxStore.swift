@@ -23,8 +23,13 @@ public final class SQLiteMailboxStore: MailboxStore {
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         configuration.label = "sealpost-mailbox"
+        // Another process (an operator command, a backup) may hold the lock for a moment.
+        configuration.busyMode = .timeout(5)
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
+            // GRDB sets `synchronous = NORMAL` on the writer when it enables WAL, after
+            // `prepareDatabase`: set FULL again on the writer, or a commit is not power-loss safe.
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
             try Self.migrator.migrate(pool)
         } catch {
             throw .storage("cannot open \(path): \(error)")
@@ -137,6 +142,11 @@ public final class SQLiteMailboxStore: MailboxStore {
     /// ratio is how many requests share one fsync.
     public func commitStatistics() async -> (transactions: Int, operations: Int) {
         (await committer.transactions, await committer.operations)
+    }
+
+    /// The writer connection's `synchronous` setting (2 is FULL), for the durability test.
+    func writerSynchronous() throws -> Int {
+        try pool.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
     /// A consistent copy of the store at `path` (SQLite `VACUUM INTO`), while it is in use.

@@ -67,6 +67,7 @@ public enum OperatorAdministration {
 
     /// `root sign-server-key`: the root certifies a requested server key for `days` from `now`.
     public static func signServerKey(root directory: URL, request: CertificateRequest, now: UInt64, days: UInt64) throws(RelayError) -> ServerCertificate {
+        guard (1...3_650).contains(days) else { throw .malformed("a server certificate is valid for 1 to 3 650 days") }
         let root = try loadRoot(directory)
         do {
             return try ServerCertificate.issue(

@@ -57,6 +57,9 @@ public struct OperatorKeys: Sendable {
                 throw RelayError(status: 500, code: "badOperatorRoot", message: "\(rootFile.path) is not an encoded Ed25519 key")
             }
             let isDevelopment = files.fileExists(atPath: seedFile.path)
+            if !development, files.fileExists(atPath: directory.appendingPathComponent("root.seed").path) {
+                throw RelayError(status: 500, code: "rootOnRelay", message: "the operator root's private key is on this host: move it to the offline machine")
+            }
             if !development, isDevelopment {
                 throw RelayError(status: 500, code: "developmentRoot", message: "\(seedFile.path) holds a development root: production needs a root kept offline")
             }
@@ -117,7 +120,7 @@ public struct OperatorKeys: Sendable {
     /// The server certificates to serve at `now`: the current one and earlier ones whose windows
     /// have not closed, so devices accept mail certified by either during a rotation.
     public func servedCertificates(now: UInt64) -> [ServerCertificate] {
-        [serverCertificate] + previousCertificates.filter { now <= $0.notAfter + Limits.certificateClockSkew }.suffix(OperatorInfo.maximumCertificates - 1)
+        [serverCertificate] + previousCertificates.filter { $0.notAfter >= now || now - $0.notAfter <= Limits.certificateClockSkew }.suffix(OperatorInfo.maximumCertificates - 1)
     }
 
     /// A sender certificate for a registered device, valid for ``Limits/senderCertificateLifetime``.
