@@ -97,7 +97,7 @@ let package = Package(
         // The vector file format, its loader and its checkers, shared by the tests and the CLI.
         .target(
             name: "SealpostVectors",
-            dependencies: ["SealpostProtocol", "SealpostWire", "SealpostCrypto"]
+            dependencies: ["SealpostVault", "SealpostProtocol", "SealpostWire", "SealpostCrypto"]
         ),
         .executableTarget(
             name: "sealpost-vectors",

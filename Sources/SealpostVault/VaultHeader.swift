@@ -12,7 +12,7 @@ import SealpostWire
 /// `Argon2id(passphrase, salt, iterations, memory, 32)`, with associated data
 /// `"sealpost/vault-header/v1" ‖ header[0 ..< 26]`: every field before the nonce is authenticated,
 /// so altering the costs or the salt fails exactly as a wrong passphrase does.
-struct VaultHeader: Equatable {
+package struct VaultHeader: Equatable {
     static let version: UInt8 = 1
     static let kdfArgon2id: UInt8 = 1
     static let byteCount = 98
@@ -38,14 +38,19 @@ struct VaultHeader: Equatable {
 
     /// Wraps `dataKey` under `passphrase` with fresh salt and nonce.
     static func wrap(_ dataKey: SecretBytes, passphrase: SecretBytes, parameters: VaultParameters) throws(VaultError) -> VaultHeader {
-        let salt = SecureRandom.bytes(count: Argon2id.saltByteCount)
-        let nonce = XChaCha20Poly1305.Nonce.random()
+        try wrap(dataKey, passphrase: passphrase, parameters: parameters, salt: SecureRandom.bytes(count: Argon2id.saltByteCount), nonce: .random())
+    }
+
+    /// With a given salt and nonce: for vectors (`package` access).
+    package static func wrap(
+        _ dataKey: SecretBytes, passphrase: SecretBytes, parameters: VaultParameters, salt: [UInt8], nonce: XChaCha20Poly1305.Nonce
+    ) throws(VaultError) -> VaultHeader {
         let master = try masterKey(passphrase, salt: salt, parameters: parameters)
         let ad = label + prefix(parameters, salt: salt)
         return VaultHeader(parameters: parameters, salt: salt, nonce: nonce, wrappedKey: XChaCha20Poly1305.seal(secret: dataKey, using: master, nonce: nonce, authenticating: ad))
     }
 
-    static func masterKey(_ passphrase: SecretBytes, salt: [UInt8], parameters: VaultParameters) throws(VaultError) -> AEADKey {
+    package static func masterKey(_ passphrase: SecretBytes, salt: [UInt8], parameters: VaultParameters) throws(VaultError) -> AEADKey {
         do {
             return try AEADKey(try Argon2id.deriveKey(password: passphrase, salt: salt, parameters: parameters.argon2, outputByteCount: 32))
         } catch {
@@ -54,14 +59,14 @@ struct VaultHeader: Equatable {
     }
 
     /// Unwraps the data key: the key check. A wrong passphrase and an altered header both fail here.
-    func unwrap(passphrase: SecretBytes) throws(VaultError) -> SecretBytes {
+    package func unwrap(passphrase: SecretBytes) throws(VaultError) -> SecretBytes {
         let master = try Self.masterKey(passphrase, salt: salt, parameters: parameters)
         do { return try XChaCha20Poly1305.openSecret(wrappedKey, using: master, nonce: nonce, authenticating: associatedData) } catch {
             throw .authenticationFailed
         }
     }
 
-    func serialized() -> [UInt8] {
+    package func serialized() -> [UInt8] {
         var writer = ByteWriter(capacity: Self.byteCount)
         writer.raw(Self.prefix(parameters, salt: salt))
         writer.raw(nonce.rawRepresentation)
@@ -70,7 +75,7 @@ struct VaultHeader: Equatable {
     }
 
     /// Parses strictly, bounding the costs before anything is derived.
-    init(serialized bytes: [UInt8]) throws(VaultError) {
+    package init(serialized bytes: [UInt8]) throws(VaultError) {
         do {
             var reader = ByteReader(bytes, structure: "vault header")
             try reader.version(Self.version)

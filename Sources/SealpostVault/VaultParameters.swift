@@ -19,7 +19,7 @@ public struct VaultParameters: Sendable, Hashable, CustomStringConvertible {
     /// t = 1, m = 8 KiB: for tests only, so suites do not spend minutes in Argon2id.
     @_spi(Testing) public static let fastTest = VaultParameters(argon2: Argon2id.Parameters(validatedIterations: 1, memoryBytes: 8 << 10))
 
-    init(argon2: Argon2id.Parameters) {
+    package init(argon2: Argon2id.Parameters) {
         self.argon2 = argon2
     }
 

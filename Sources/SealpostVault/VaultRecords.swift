@@ -96,14 +96,29 @@ public struct VaultTransaction: ~Copyable {
 }
 
 /// The keys of the record layer.
-struct RecordKeys: Sendable {
+package struct RecordKeys: Sendable {
     static let formatVersion: UInt8 = 1
     let records: AEADKey
-    let blindIndex: SecretBytes
-    let manifest: SecretBytes
+    package let blindIndex: SecretBytes
+    package let manifest: SecretBytes
+
+    /// The subkeys of a data key (`Spec/vault.md`, "Key hierarchy").
+    package init(dataKey: SecretBytes) {
+        func subkey(_ purpose: String) -> SecretBytes {
+            (try? HKDFSHA256.deriveKey(inputKeyMaterial: dataKey, salt: [], info: Array("sealpost/vault/\(purpose)/v1".utf8), outputByteCount: 32))
+                ?? SecretBytes(copying: [])
+        }
+        self.init(records: (try? AEADKey(subkey("records"))) ?? AEADKey.generate(), blindIndex: subkey("blind-index"), manifest: subkey("manifest"))
+    }
+
+    init(records: AEADKey, blindIndex: SecretBytes, manifest: SecretBytes) {
+        self.records = records
+        self.blindIndex = blindIndex
+        self.manifest = manifest
+    }
 
     /// `u8 format version ‖ lp8(table) ‖ record id ‖ u64 version`.
-    static func associatedData(table: String, id: RecordID, version: UInt64) -> [UInt8] {
+    package static func associatedData(table: String, id: RecordID, version: UInt64) -> [UInt8] {
         var writer = ByteWriter()
         writer.u8(formatVersion)
         writer.lp8(Array(table.utf8))
@@ -114,11 +129,15 @@ struct RecordKeys: Sendable {
 
     /// `nonce (24) ‖ XChaCha20-Poly1305(records key, nonce, plaintext, ad)`.
     func seal(_ plaintext: SecretBytes, table: String, id: RecordID, version: UInt64) -> [UInt8] {
-        let nonce = XChaCha20Poly1305.Nonce.random()
-        return nonce.rawRepresentation + XChaCha20Poly1305.seal(secret: plaintext, using: records, nonce: nonce, authenticating: Self.associatedData(table: table, id: id, version: version))
+        seal(plaintext, table: table, id: id, version: version, nonce: .random())
     }
 
-    func open(_ sealed: [UInt8], table: String, id: RecordID, version: UInt64) throws(VaultError) -> SecretBytes {
+    /// With a given nonce: for vectors (`package` access).
+    package func seal(_ plaintext: SecretBytes, table: String, id: RecordID, version: UInt64, nonce: XChaCha20Poly1305.Nonce) -> [UInt8] {
+        nonce.rawRepresentation + XChaCha20Poly1305.seal(secret: plaintext, using: records, nonce: nonce, authenticating: Self.associatedData(table: table, id: id, version: version))
+    }
+
+    package func open(_ sealed: [UInt8], table: String, id: RecordID, version: UInt64) throws(VaultError) -> SecretBytes {
         guard sealed.count >= 24 + 16, let nonce = try? XChaCha20Poly1305.Nonce(rawRepresentation: Array(sealed[..<24])) else { throw .authenticationFailed }
         do {
             return try XChaCha20Poly1305.openSecret(Array(sealed[24...]), using: records, nonce: nonce, authenticating: Self.associatedData(table: table, id: id, version: version))
@@ -128,7 +147,7 @@ struct RecordKeys: Sendable {
     }
 
     /// `HMAC-SHA256(blind-index key, lp8(table) ‖ value)`, first 16 bytes.
-    func blindIndex(table: String, value: [UInt8]) -> [UInt8] {
+    package func blindIndex(table: String, value: [UInt8]) -> [UInt8] {
         HMACSHA256.authenticationCode(forConcatenationOf: [[UInt8(table.utf8.count)] + Array(table.utf8), value], using: blindIndex)
             .withUnsafeBytes { Array($0.prefix(16)) }
     }
@@ -213,10 +232,7 @@ enum VaultRecordReader {
 }
 
 extension Vault {
-    var recordKeys: RecordKeys {
-        // A 32-byte subkey is a valid AEAD key.
-        RecordKeys(records: (try? AEADKey(subkey("records"))) ?? AEADKey.generate(), blindIndex: subkey("blind-index"), manifest: subkey("manifest"))
-    }
+    var recordKeys: RecordKeys { RecordKeys(dataKey: dataKey) }
 
     /// Runs `body` in one write transaction: its record changes and the manifest commit together,
     /// or nothing does.

@@ -1,5 +1,6 @@
 import SealpostCrypto
 import SealpostProtocol
+import SealpostVault
 import SealpostWire
 
 /// Why a test case failed: the implementation's answer differed from the vector's.
@@ -64,6 +65,7 @@ func errorCode(_ error: any Error) -> String {
     case let error as DecryptionErrorRejection: error.code
     case let error as EnvelopeError: error.code
     case let error as OperatorTrustError: error.code
+    case let error as VaultError: error.code
     case is SafetyNumberMismatch: "mismatch"
     case SafetyNumberError.malformed as SafetyNumberError: "malformed"
     case SafetyNumberError.unsupportedVersion as SafetyNumberError: "unsupportedVersion"

@@ -16,6 +16,7 @@ public enum VectorGenerator {
         "ratchet/conversation.json",
         "envelope/certificates.json",
         "envelope/sealed-envelopes.json",
+        "vault/key-hierarchy.json",
     ]
 
     /// Generates every file into `directory` (normally `Vectors/`) and returns the paths written.
@@ -29,6 +30,7 @@ public enum VectorGenerator {
             ("ratchet/conversation.json", try RatchetVectors.generate()),
             ("envelope/certificates.json", try EnvelopeVectors.certificates()),
             ("envelope/sealed-envelopes.json", try EnvelopeVectors.sealedEnvelopes()),
+            ("vault/key-hierarchy.json", try VaultVectors.generate()),
         ]
         var written: [URL] = []
         for (path, text) in contents {
