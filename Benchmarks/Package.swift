@@ -43,6 +43,16 @@ let package = Package(
         ),
         // `primitive-loop NAME ITERATIONS`: runs one workload in a loop, for callgrind.
         .executableTarget(name: "primitive-loop", dependencies: ["PrimitiveWorkloads"]),
+        // `vault-bench`: the vault's open time, record rates and conversation listing.
+        .executableTarget(
+            name: "vault-bench",
+            dependencies: [
+                .product(name: "SealpostVault", package: "Sealpost"),
+                .product(name: "SealpostProtocol", package: "Sealpost"),
+                .product(name: "SealpostWire", package: "Sealpost"),
+                .product(name: "SealpostCrypto", package: "Sealpost"),
+            ]
+        ),
         // `sealpost-load`: concurrent senders and WebSocket receivers against a running relay on
         // loopback (`relay-load.sh` starts one in release mode and runs this against it).
         .executableTarget(

@@ -212,18 +212,14 @@ extension Vault {
     /// The outbox, oldest first.
     public func outbox() throws(VaultError) -> [(id: RecordID, entry: OutboxEntry)] {
         var entries: [(id: RecordID, entry: OutboxEntry)] = []
-        for id in try lookUp(table: VaultTables.outbox, value: [0]) {
-            if let bytes = try read(table: VaultTables.outbox, id: id) { entries.append((id, try OutboxEntry(serialized: bytes))) }
-        }
+        for (id, bytes) in try records(table: VaultTables.outbox, lookup: [0]) { entries.append((id, try OutboxEntry(serialized: bytes))) }
         return entries
     }
 
     /// The conversation with an account, oldest first.
     public func history(with account: AccountID) throws(VaultError) -> [HistoryEntry] {
         var entries: [HistoryEntry] = []
-        for id in try lookUp(table: VaultConversationTables.history, value: account.rawRepresentation) {
-            if let bytes = try read(table: VaultConversationTables.history, id: id) { entries.append(try HistoryEntry(serialized: bytes)) }
-        }
+        for (_, bytes) in try records(table: VaultConversationTables.history, lookup: account.rawRepresentation) { entries.append(try HistoryEntry(serialized: bytes)) }
         return entries
     }
 

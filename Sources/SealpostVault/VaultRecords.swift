@@ -265,7 +265,36 @@ extension Vault {
         let keys = recordKeys
         do {
             return try pool.read { db in
-                try VaultRecordReader.get(db, keys: keys, manifest: try VaultRecordReader.loadManifest(db, keys: keys), table: table, id: id)
+                let manifest = VaultTables.protected.contains(table) ? try VaultRecordReader.loadManifest(db, keys: keys) : Manifest()
+                return try VaultRecordReader.get(db, keys: keys, manifest: manifest, table: table, id: id)
+            }
+        } catch let error as VaultError {
+            throw error
+        } catch {
+            throw .storage("\(error)")
+        }
+    }
+
+    /// The records of `table` stored with lookup `value`, by their ordering, decrypted in one read
+    /// transaction.
+    public func records(table: String, lookup value: [UInt8]) throws(VaultError) -> [(id: RecordID, plaintext: SecretBytes)] {
+        let keys = recordKeys
+        let index = Data(keys.blindIndex(table: table, value: value))
+        do {
+            return try pool.read { db in
+                let manifest = VaultTables.protected.contains(table) ? try VaultRecordReader.loadManifest(db, keys: keys) : Manifest()
+                var result: [(id: RecordID, plaintext: SecretBytes)] = []
+                for row in try Row.fetchAll(
+                    db, sql: "SELECT record_id, version, ciphertext FROM record WHERE table_name = ? AND lookup = ? ORDER BY ordering, record_id",
+                    arguments: [table, index])
+                {
+                    let id = RecordID(unchecked: [UInt8](row["record_id"] as Data))
+                    let version = UInt64(row["version"] as Int64)
+                    let plaintext = try keys.open([UInt8](row["ciphertext"] as Data), table: table, id: id, version: version)
+                    if VaultTables.protected.contains(table), manifest.versions[Manifest.Key(table: table, id: id)] != version { throw VaultError.staleRecord(table) }
+                    result.append((id, plaintext))
+                }
+                return result
             }
         } catch let error as VaultError {
             throw error
