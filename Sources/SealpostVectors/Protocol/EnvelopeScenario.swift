@@ -118,16 +118,7 @@ struct EnvelopeScenario {
         var perRecipient: [[String: JSONValue]] = []
         var entries: [EnvelopeUpload.Recipient] = []
         for recipient in recipients {
-            var random = RecordedRatchetRandomness(
-                ratchetKeys: [try Self.x25519(recipient.fields, "aliceRatchetKey")],
-                nonces: [try XChaCha20Poly1305.Nonce(rawRepresentation: try recipient.fields.hex("aliceNonce"))])
-            let inputs = recipient.sessionInputs
-            var record = SessionRecord()
-            record.promote(try SessionState(
-                initiatorRootKey: inputs.root, chainKey: inputs.chain, associatedData: inputs.ad, baseKey: inputs.baseKey, peer: recipient.peer,
-                signedPrekey: inputs.signed.publicKey, randomness: &random))
-            let sent = try record.encrypt(prepared, now: now, randomness: &random)
-            guard !random.exhausted else { throw CheckFailure("the vector records too few ratchet keys or nonces") }
+            let sent = try Self.senderEncrypts(PreparedContent.contentKeyPlaintext(prepared), to: recipient, now: now)
             let target = try EnvelopeRecipient(peer: recipient.peer, envelopeKey: recipient.envelopeKey, fetchedAt: now, access: recipient.access, now: now)
             let entry = try EnvelopeSealer.sealPart(
                 prepared, message: sent.message, to: target, certificate: senderCertificate, ephemeral: recipient.hpkeEphemeral)
@@ -159,19 +150,27 @@ struct EnvelopeScenario {
         return (outputs, perRecipient, upload)
     }
 
-    /// An envelope to recipient 0 whose inner message is `innerPlaintext` (what a misbehaving
-    /// sender might encrypt instead of the content-key message) and whose content is `prepared`'s.
-    func sealCrafted(innerPlaintext: [UInt8], prepared: PreparedContent) throws -> SealedEnvelope {
-        let recipient = recipients[0]
+    /// The sending device's first message in its session with `recipient`, from the vector's raw
+    /// handshake outputs, first ratchet key and nonce.
+    static func senderEncrypts(_ plaintext: [UInt8], to recipient: Recipient, now: UInt64) throws -> SessionRecord.Sent {
         var random = RecordedRatchetRandomness(
-            ratchetKeys: [try Self.x25519(recipient.fields, "aliceRatchetKey")],
+            ratchetKeys: [try x25519(recipient.fields, "aliceRatchetKey")],
             nonces: [try XChaCha20Poly1305.Nonce(rawRepresentation: try recipient.fields.hex("aliceNonce"))])
         let inputs = recipient.sessionInputs
         var record = SessionRecord()
         record.promote(try SessionState(
             initiatorRootKey: inputs.root, chainKey: inputs.chain, associatedData: inputs.ad, baseKey: inputs.baseKey, peer: recipient.peer,
             signedPrekey: inputs.signed.publicKey, randomness: &random))
-        let sent = try record.encrypt(innerPlaintext, now: now, randomness: &random)
+        let sent = try record.encrypt(plaintext, now: now, randomness: &random)
+        guard !random.exhausted else { throw CheckFailure("the vector records too few ratchet keys or nonces") }
+        return sent
+    }
+
+    /// An envelope to recipient 0 whose inner message is `innerPlaintext` (what a misbehaving
+    /// sender might encrypt instead of the content-key message) and whose content is `prepared`'s.
+    func sealCrafted(innerPlaintext: [UInt8], prepared: PreparedContent) throws -> SealedEnvelope {
+        let recipient = recipients[0]
+        let sent = try Self.senderEncrypts(innerPlaintext, to: recipient, now: now)
         let target = try EnvelopeRecipient(peer: recipient.peer, envelopeKey: recipient.envelopeKey, fetchedAt: now, access: recipient.access, now: now)
         let entry = try EnvelopeSealer.sealPart(prepared, message: sent.message, to: target, certificate: senderCertificate, ephemeral: recipient.hpkeEphemeral)
         return try EnvelopeUpload(envelopeID: prepared.envelopeID, content: prepared.content, recipients: [entry]).split()[0].envelope
