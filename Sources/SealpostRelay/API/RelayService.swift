@@ -233,8 +233,16 @@ public final class RelayService: Sendable {
         try await store(uploads, now: now)
     }
 
+    /// The most bytes one request may make the relay store: the content is stored once per
+    /// recipient device, so a request's content × recipients is bounded.
+    public static let maximumStoredBytesPerRequest = 64 << 20
+
     /// The checks of sealed send, then one durable deposit of every envelope of `uploads`.
     func store(_ uploads: [EnvelopeUpload], now: UInt64) async throws(RelayError) {
+        let stored = uploads.reduce(0) { $0 + $1.recipients.count * ($1.content.count + 512) }
+        guard stored <= Self.maximumStoredBytesPerRequest else {
+            throw RelayError(status: 413, code: "tooLarge", message: "content × recipients exceeds \(Self.maximumStoredBytesPerRequest >> 20) MiB per request")
+        }
         let accounts = try await directory.accounts(uploads.flatMap { $0.recipients.map(\.accountID) })
         for entry in uploads.flatMap(\.recipients) {
             guard let account = accounts[entry.accountID] else { throw .unauthorized }
