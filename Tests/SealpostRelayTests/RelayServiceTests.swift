@@ -320,3 +320,21 @@ struct BatchedSendTests {
         #expect(try await relay.service.pending(for: bob.devices[1].address, after: 0, limit: 10).count == 3)
     }
 }
+
+@Suite("Upload size bound")
+struct UploadSizeBoundTests {
+    /// Content is stored once per recipient: a request may make the relay store at most 64 MiB.
+    @Test func contentTimesRecipientsIsBounded() async throws {
+        let relay = try RelayFixture()
+        defer { try? FileManager.default.removeItem(at: relay.folder) }
+        let prepared = try PreparedContent([UInt8](repeating: 1, count: EnvelopePadding.maximumContentBytes), envelopeID: .random())
+        let recipients = try (0..<64).map { _ in
+            try EnvelopeUpload.Recipient(
+                accountID: .random(), deviceID: try DeviceID(1), access: .none, envelopeKeyID: 1, encapsulatedKey: [UInt8](repeating: 9, count: 32),
+                sealedPart: [UInt8](repeating: 1, count: 400))
+        }
+        let upload = try EnvelopeUpload(envelopeID: prepared.envelopeID, content: prepared.content, recipients: recipients)
+        let error = await #expect(throws: RelayError.self) { try await relay.service.send(upload.serialized(), now: relay.now) }
+        #expect(error?.status == 413)
+    }
+}
