@@ -228,3 +228,20 @@ extension Vault {
         try write { (tx: inout VaultTransaction) throws(VaultError) in try tx.session(for: peer) }
     }
 }
+
+extension VaultTransaction {
+    /// The fixed id of the prekey store's record (there is one per vault).
+    static let prekeyStoreID = RecordID(unchecked: [UInt8](repeating: 0, count: 16))
+
+    /// The device's prekey store, as last committed.
+    public func prekeyStore() throws(VaultError) -> PrekeyStore? {
+        guard let bytes = try get(table: VaultTables.prekeys, id: Self.prekeyStoreID) else { return nil }
+        do { return try PrekeyStore(serialized: bytes) } catch { throw .storage("prekey store: \(error)") }
+    }
+
+    /// Stores the prekey store: in the transaction that commits a handshake's consumption, or a
+    /// rotation's new keys before they are uploaded.
+    public mutating func putPrekeyStore(_ store: PrekeyStore) throws(VaultError) {
+        try put(store.serialized(), table: VaultTables.prekeys, id: Self.prekeyStoreID)
+    }
+}

@@ -128,3 +128,40 @@ extension PrekeyLifecycleTests {
         #expect(ids.allSatisfy { device.prekeys.oneTimePrekey(id: $0) != nil })
     }
 }
+
+@Suite("Prekey store encoding")
+struct PrekeyStoreEncodingTests {
+    @Test func theStoreRoundTripsAndStillAnswersHandshakes() throws {
+        var bob = TestAccount()
+        let alice = TestAccount()
+        // Some history: a handshake that used a one-time key, a rotation, a sweep.
+        var randomness = SystemHandshakeRandomness()
+        let initiated = try Handshake.initiate(
+            identity: alice.devices[0].identity, accountID: bob.accountID, accountKey: bob.accountKey.publicKey, deviceList: bob.deviceList,
+            bundle: bob.devices[0].bundle(), pinned: nil, now: TestAccount.now, randomness: &randomness)
+        _ = initiated
+        _ = bob.devices[0].prekeys.maintain(now: TestAccount.now + Limits.prekeyRotationInterval, identity: bob.devices[0].identity, relayOneTimeCount: 50, relayOneTimeKEMCount: 50)
+        let bytes = bob.devices[0].prekeys.serialized()
+        let restored = try PrekeyStore(serialized: bytes)
+        #expect(restored.serialized().constantTimeEquals(bytes))
+        #expect(restored.oneTimePrekeyIDs == bob.devices[0].prekeys.oneTimePrekeyIDs)
+        #expect(restored.currentSignedPrekeyID == bob.devices[0].prekeys.currentSignedPrekeyID)
+        // The restored store answers a handshake made from a bundle of the original.
+        let bundle = bob.devices[0].bundle()
+        bob.devices[0].prekeys = restored
+        let second = try Handshake.initiate(
+            identity: alice.devices[0].identity, accountID: bob.accountID, accountKey: bob.accountKey.publicKey, deviceList: bob.deviceList,
+            bundle: bundle, pinned: nil, now: TestAccount.now + Limits.prekeyRotationInterval, randomness: &randomness)
+        _ = try Handshake.respond(
+            to: second.message, identity: bob.devices[0].identity, initiatorDeviceList: alice.deviceList, pinned: nil, prekeys: restored,
+            now: TestAccount.now + Limits.prekeyRotationInterval)
+        // Damage is a typed error.
+        let raw = bytes.withUnsafeBytes { Array($0) }
+        for broken in [Array(raw.prefix(5)), Array(raw.dropLast()), raw + [0]] {
+            #expect(throws: HandshakeError.self) { try PrekeyStore(serialized: SecretBytes(copying: broken)) }
+        }
+        var mismatched = raw
+        mismatched[13 + SignedPrekey.byteCount + 5] ^= 0x10  // the first signed prekey's private key
+        #expect(throws: HandshakeError.self) { try PrekeyStore(serialized: SecretBytes(copying: mismatched)) }
+    }
+}

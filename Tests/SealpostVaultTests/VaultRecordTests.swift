@@ -2,6 +2,8 @@ import Foundation
 import GRDB
 import Testing
 import SealpostCrypto
+import SealpostWire
+import SealpostProtocol
 @_spi(Testing) @testable import SealpostVault
 
 @Suite("Vault records")
@@ -68,6 +70,23 @@ struct VaultRecordTests {
         // The manifest itself is authenticated.
         try vault.pool.write { db in try db.execute(sql: "UPDATE manifest SET body = x'00' || body") }
         #expect(throws: VaultError.authenticationFailed) { try vault.read(table: VaultTables.sessions, id: a) }
+        try vault.close()
+    }
+
+    @Test func thePrekeyStoreIsOneProtectedRecord() throws {
+        let (folder, path) = try temporaryVaultPath()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let vault = try Vault.create(at: path, passphrase: "p", parameters: .fastTest)
+        let accountKey = Ed25519.PrivateKey.generate(), deviceKey = Ed25519.PrivateKey.generate()
+        let account = AccountID.random()
+        let certificate = DeviceCertificate.issue(accountKey: accountKey, accountID: account, deviceID: try DeviceID(1), deviceKey: deviceKey.publicKey, createdAt: 1_790_000_000)
+        let identity = try DeviceIdentity(accountID: account, accountKey: accountKey.publicKey, certificate: certificate, deviceKey: deviceKey)
+        var store = PrekeyStore()
+        _ = store.maintain(now: 1_790_000_000, identity: identity, relayOneTimeCount: 0, relayOneTimeKEMCount: 0)
+        let committed = store
+        try vault.write { (tx: inout VaultTransaction) throws(VaultError) in try tx.putPrekeyStore(committed) }
+        let loaded = try vault.write { (tx: inout VaultTransaction) throws(VaultError) in try tx.prekeyStore() }
+        #expect(loaded?.serialized().constantTimeEquals(store.serialized()) == true)
         try vault.close()
     }
 

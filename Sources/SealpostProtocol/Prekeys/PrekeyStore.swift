@@ -181,3 +181,132 @@ public struct PrekeyStore: ResponderPrekeys, Sendable {
         return uploads
     }
 }
+
+// MARK: Storage
+
+extension PrekeyStore {
+    static let encodingVersion: UInt8 = 1
+
+    /// The encoding the vault stores (`Spec/handshake.md`, "Prekey store encoding"). It holds
+    /// private keys, so it is a ``SecretBytes``:
+    ///
+    /// ```
+    /// u8 version = 0x01 ‖ u32 next id ‖ u32 current signed id (0: none) ‖ u32 current last-resort id (0: none)
+    /// ‖ u16 n ‖ n × (signed prekey (109) ‖ X25519 private key (32))
+    /// ‖ u16 m ‖ m × (ML-KEM prekey (1 646) ‖ ML-KEM seed (64))
+    /// ‖ u16 k ‖ k × (one-time prekey (37) ‖ X25519 private key (32))
+    /// ‖ u16 h ‖ h × (u32 id ‖ u64 handed out since)
+    /// ‖ u16 r ‖ r × (u32 last-resort id ‖ u32 c ‖ c × base key (32))
+    /// ```
+    /// Every list is sorted by id.
+    public func serialized() -> SecretBytes {
+        var writer = ByteWriter()
+        writer.u8(Self.encodingVersion)
+        writer.u32(nextID)
+        writer.u32(currentSignedPrekeyID ?? 0)
+        writer.u32(currentLastResortKEMPrekeyID ?? 0)
+        writer.u16(UInt16(signedPrekeys.count))
+        for (_, record) in signedPrekeys.sorted(by: { $0.key < $1.key }) {
+            writer.raw(record.published.serialized())
+            record.privateKey.rawRepresentation.withUnsafeBytes { writer.raw($0) }
+        }
+        writer.u16(UInt16(kemPrekeys.count))
+        for (_, record) in kemPrekeys.sorted(by: { $0.key < $1.key }) {
+            writer.raw(record.published.serialized())
+            record.privateKey.seed.withUnsafeBytes { writer.raw($0) }
+        }
+        writer.u16(UInt16(oneTimePrekeys.count))
+        for (_, record) in oneTimePrekeys.sorted(by: { $0.key < $1.key }) {
+            writer.raw(record.published.serialized())
+            record.privateKey.rawRepresentation.withUnsafeBytes { writer.raw($0) }
+        }
+        writer.u16(UInt16(handedOutSince.count))
+        for (id, since) in handedOutSince.sorted(by: { $0.key < $1.key }) {
+            writer.u32(id)
+            writer.u64(since)
+        }
+        writer.u16(UInt16(lastResortBaseKeys.count))
+        for (id, keys) in lastResortBaseKeys.sorted(by: { $0.key < $1.key }) {
+            writer.u32(id)
+            writer.u32(UInt32(keys.count))
+            for key in keys.sorted(by: { $0.rawRepresentation.lexicographicallyPrecedes($1.rawRepresentation) }) { writer.raw(key.rawRepresentation) }
+        }
+        var bytes = writer.takeBytes()
+        return SecretBytes(wiping: &bytes)
+    }
+
+    /// Parses ``serialized()`` strictly: bounded counts, keys matching their published halves,
+    /// current ids that are stored.
+    /// - Throws: ``HandshakeError/malformed(_:)``.
+    public init(serialized secret: SecretBytes) throws(HandshakeError) {
+        var bytes = secret.withUnsafeBytes { Array($0) }
+        defer { _ = SecretBytes(wiping: &bytes) }
+        do {
+            try self.init(reading: bytes)
+        } catch {
+            throw .malformed(error)
+        }
+    }
+
+    private init(reading bytes: [UInt8]) throws(WireError) {
+        var reader = ByteReader(bytes, structure: "prekey store")
+        try reader.version(Self.encodingVersion)
+        self.init(firstID: max(1, try reader.u32()))
+        let currentSigned = try reader.u32()
+        let currentLastResort = try reader.u32()
+        func count(_ field: String, maximum: Int) throws(WireError) -> Int {
+            let value = Int(try reader.u16())
+            guard value <= maximum else { throw .countOutOfBounds(field: field, maximum: maximum, got: value) }
+            return value
+        }
+        func secret(_ length: Int) throws(WireError) -> SecretBytes {
+            var raw = try reader.raw(length)
+            return SecretBytes(wiping: &raw)
+        }
+        let limit = Limits.maximumStoredOneTimePrekeys + 64
+        for _ in 0..<(try count("signed prekeys", maximum: 64)) {
+            let published = try SignedPrekey(serialized: try reader.raw(SignedPrekey.byteCount))
+            guard let key = try? X25519.PrivateKey(rawRepresentation: try secret(X25519.keyByteCount)), key.publicKey == published.key else {
+                throw .invalidValue(field: "signed prekey", reason: "private key does not match")
+            }
+            signedPrekeys[published.id] = SignedPrekeyRecord(published: published, privateKey: key)
+        }
+        for _ in 0..<(try count("ML-KEM prekeys", maximum: limit)) {
+            let published = try KEMPrekey(serialized: try reader.raw(KEMPrekey.byteCount))
+            guard let key = try? MLKEM1024.PrivateKey(seed: try secret(64)), key.publicKey == published.key else {
+                throw .invalidValue(field: "ML-KEM prekey", reason: "private key does not match")
+            }
+            kemPrekeys[published.id] = KEMPrekeyRecord(published: published, privateKey: key)
+        }
+        for _ in 0..<(try count("one-time prekeys", maximum: limit)) {
+            let published = try OneTimePrekey(serialized: try reader.raw(OneTimePrekey.byteCount))
+            guard let key = try? X25519.PrivateKey(rawRepresentation: try secret(X25519.keyByteCount)), key.publicKey == published.key else {
+                throw .invalidValue(field: "one-time prekey", reason: "private key does not match")
+            }
+            oneTimePrekeys[published.id] = OneTimePrekeyRecord(published: published, privateKey: key)
+        }
+        for _ in 0..<(try count("handed-out prekeys", maximum: 2 * limit)) {
+            let id = try reader.u32()
+            handedOutSince[id] = try reader.u64()
+        }
+        for _ in 0..<(try count("last-resort base keys", maximum: 64)) {
+            let id = try reader.u32()
+            let keyCount = Int(try reader.u32())
+            guard keyCount <= Self.maximumRememberedBaseKeys else {
+                throw .countOutOfBounds(field: "base keys", maximum: Self.maximumRememberedBaseKeys, got: keyCount)
+            }
+            var keys = Set<X25519.PublicKey>()
+            for _ in 0..<keyCount {
+                guard let key = try? X25519.PublicKey(rawRepresentation: try reader.raw(32)) else { throw .invalidValue(field: "base key", reason: "not 32 bytes") }
+                keys.insert(key)
+            }
+            lastResortBaseKeys[id] = keys
+        }
+        try reader.finish()
+        guard currentSigned == 0 || signedPrekeys[currentSigned] != nil, currentLastResort == 0 || kemPrekeys[currentLastResort]?.published.kind == .lastResort else {
+            throw .invalidValue(field: "current prekey", reason: "not stored")
+        }
+        currentSignedPrekeyID = currentSigned == 0 ? nil : currentSigned
+        currentLastResortKEMPrekeyID = currentLastResort == 0 ? nil : currentLastResort
+    }
+}

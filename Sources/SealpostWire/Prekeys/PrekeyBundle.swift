@@ -232,3 +232,51 @@ public struct PrekeyBundle: Sendable, Hashable {
         try reader.finish()
     }
 }
+
+extension SignedPrekey {
+    /// The 109-byte encoding, as in a bundle (for storage).
+    public func serialized() -> [UInt8] {
+        var writer = ByteWriter(capacity: Self.byteCount)
+        write(to: &writer)
+        return writer.bytes
+    }
+
+    /// Parses the encoding strictly.
+    public init(serialized bytes: [UInt8]) throws(WireError) {
+        var reader = ByteReader(bytes, structure: "signed prekey")
+        self = try SignedPrekey(reading: &reader)
+        try reader.finish()
+    }
+}
+
+extension KEMPrekey {
+    /// The 1 646-byte encoding, as in a bundle (for storage).
+    public func serialized() -> [UInt8] {
+        var writer = ByteWriter(capacity: Self.byteCount)
+        write(to: &writer)
+        return writer.bytes
+    }
+
+    /// Parses the encoding strictly.
+    public init(serialized bytes: [UInt8]) throws(WireError) {
+        var reader = ByteReader(bytes, structure: "ML-KEM prekey")
+        self = try KEMPrekey(reading: &reader)
+        try reader.finish()
+    }
+}
+
+extension OneTimePrekey {
+    /// The 37-byte encoding, as in a bundle (for storage).
+    public func serialized() -> [UInt8] {
+        var writer = ByteWriter(capacity: Self.byteCount)
+        write(to: &writer)
+        return writer.bytes
+    }
+
+    /// Parses the encoding strictly.
+    public init(serialized bytes: [UInt8]) throws(WireError) {
+        var reader = ByteReader(bytes, structure: "one-time prekey")
+        self = try OneTimePrekey(reading: &reader)
+        try reader.finish()
+    }
+}
