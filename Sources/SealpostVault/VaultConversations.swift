@@ -179,8 +179,15 @@ extension VaultTransaction {
     }
 
     /// **Receive**: the new session record, the message in the history and the envelope marked
-    /// processed, in this transaction. Acknowledge the envelope to the relay after it commits.
+    /// processed — and, for a message that started a session, the prekey store with the
+    /// handshake's consumption applied — in this transaction. Acknowledge the envelope to the relay
+    /// after it commits.
     public mutating func commitReceived(_ opened: OpenedMessage, from sender: DeviceAddress) throws(VaultError) {
+        if let handshake = opened.handshake {
+            guard var store = try prekeyStore() else { throw .storage("a session started, but the vault holds no prekey store") }
+            store.apply(handshake.consumption)
+            try putPrekeyStore(store)
+        }
         try putSession(opened.record, for: sender)
         try put(SecretBytes(copying: [1]), table: VaultConversationTables.processed, id: .random(), lookup: opened.deduplicationKey.lookupValue, ordering: Int64(clamping: opened.receivedAt))
         guard !opened.isRepeat else { return }

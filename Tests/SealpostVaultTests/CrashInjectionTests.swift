@@ -76,21 +76,30 @@ struct Conversation {
         self.crashAt = crashAt
         trust = OperatorTrust(rootKey: root.publicKey)
         try trust.add(ServerCertificate.issue(rootKey: root, keyID: 1, serverKey: server.publicKey, notBefore: now - 100, notAfter: now + 100_000))
-        // The session: Alice initiated, Bob answered; both records are committed.
+        // Bob's prekeys are in his vault; Alice will start the session with her first message.
+        let bobPrekeys = bob.prekeys
+        try bob.vault.write { (tx: inout VaultTransaction) throws(VaultError) in try tx.putPrekeyStore(bobPrekeys) }
+    }
+
+    /// The bundle the relay would hand out for `party`, from its committed prekey store.
+    func bundle(of party: Party) throws -> PrekeyBundle {
+        let store = try #require(try party.vault.write { (tx: inout VaultTransaction) throws(VaultError) in try tx.prekeyStore() })
+        return PrekeyBundle(
+            certificate: party.identity.certificate, signedPrekey: store.signedPrekey(id: store.currentSignedPrekeyID!)!.published,
+            kemPrekey: store.kemPrekey(id: store.oneTimeKEMPrekeyIDs.first ?? store.currentLastResortKEMPrekeyID!)!.published,
+            oneTimePrekey: store.oneTimePrekeyIDs.first.map { store.oneTimePrekey(id: $0)!.published })
+    }
+
+    /// The session `sender` holds with `recipient`, started from the recipient's bundle if none.
+    mutating func session(of sender: Party, with recipient: Party) throws -> SessionRecord {
+        if let record = try sender.vault.session(for: recipient.address) { return record }
         var handshakeRandomness = SystemHandshakeRandomness()
-        let bundle = PrekeyBundle(
-            certificate: bob.identity.certificate, signedPrekey: bob.prekeys.signedPrekey(id: bob.prekeys.currentSignedPrekeyID!)!.published,
-            kemPrekey: bob.prekeys.kemPrekey(id: bob.prekeys.currentLastResortKEMPrekeyID!)!.published, oneTimePrekey: nil)
-        var aliceRecord = SessionRecord()
-        aliceRecord.promote(try SessionState(
-            initiator: try Handshake.initiate(identity: alice.identity, accountID: bob.account, accountKey: bob.accountKey.publicKey, deviceList: bob.list, bundle: bundle, pinned: nil, now: now, randomness: &handshakeRandomness),
-            randomness: &random))
-        let first = try aliceRecord.encrypt(Array("hi".utf8), now: now, randomness: &random)
-        let bobReceived = try SessionRecord().receive(first.message, identity: bob.identity, prekeys: bob.prekeys, initiatorDeviceList: alice.list, pinned: nil, now: now, randomness: &random)
-        let reply = try bobReceived.record.encrypt(Array("hi".utf8), now: now, randomness: &random)
-        let aliceReceived = try first.record.decrypt(reply.message, now: now, randomness: &random)
-        try alice.vault.write { (tx: inout VaultTransaction) throws(VaultError) in try tx.putSession(aliceReceived.record, for: bob.address) }
-        try bob.vault.write { (tx: inout VaultTransaction) throws(VaultError) in try tx.putSession(reply.record, for: alice.address) }
+        let initiated = try Handshake.initiate(
+            identity: sender.identity, accountID: recipient.account, accountKey: recipient.accountKey.publicKey, deviceList: recipient.list,
+            bundle: try bundle(of: recipient), pinned: nil, now: sender.now, randomness: &handshakeRandomness)
+        var record = SessionRecord()
+        record.promote(try SessionState(initiator: initiated, randomness: &random))
+        return record
     }
 
     mutating func tick() throws {
@@ -109,7 +118,7 @@ struct Conversation {
         if !committed {
             try tick()
             let prepared = try PreparedContent(Array(text.utf8), envelopeID: .random())
-            let record = try #require(try sender.vault.session(for: recipient.address))
+            let record = try session(of: sender, with: recipient)
             let sent = try record.encrypt(prepared, now: sender.now, randomness: &random)
             _ = try sender.vault.write { (tx: inout VaultTransaction) throws(VaultError) in
                 try tx.commitSending(sent.record, entry: OutboxEntry(recipient: recipient.address, message: sent.message, content: prepared, body: Array(text.utf8), createdAt: sender.now))
@@ -136,10 +145,11 @@ struct Conversation {
             try tick()
             let unverified = try EnvelopeOpener.open(delivery, recipient: party.address, envelopeKeys: party.envelopeKeys, trust: trust, now: party.now)
             let record = try party.vault.session(for: unverified.claimedSender) ?? SessionRecord()
+            let prekeys = try party.vault.write { (tx: inout VaultTransaction) throws(VaultError) in try tx.prekeyStore() } ?? PrekeyStore()
             let vault = party.vault
             do {
                 let opened = try unverified.decrypt(
-                    record: record, identity: party.identity, prekeys: party.prekeys, initiatorDeviceList: sender.list, pinned: nil,
+                    record: record, identity: party.identity, prekeys: prekeys, initiatorDeviceList: sender.list, pinned: nil,
                     alreadyProcessed: { key in (try? vault.write { (tx: inout VaultTransaction) throws(VaultError) in try tx.isProcessed(key) }) ?? false },
                     now: party.now, randomness: &random)
                 try tick()
