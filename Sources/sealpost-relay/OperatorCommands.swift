@@ -144,7 +144,11 @@ struct Accounts: AsyncParsableCommand {
             let mailboxes = try SQLiteMailboxStore(path: folder.appendingPathComponent("mailboxes.sqlite").path)
             let accountID = try AccountID(hex: account)
             let deleted = try await directory.delete(accountID, device: try device.map { try DeviceID($0) })
-            for id in deleted { try await mailboxes.removeMailbox(DeviceAddress(accountID: accountID, deviceID: id)) }
+            // The directory recorded the removals; carry them out (a serving relay retries any left).
+            for address in try await directory.pendingMailboxRemovals() {
+                try await mailboxes.removeMailbox(address)
+                try await directory.completeMailboxRemoval(address)
+            }
             say("deleted \(deleted.count) device(s)\(device == nil ? " and the account" : "")")
         }
     }

@@ -131,6 +131,8 @@ struct Serve: AsyncParsableCommand {
             while !Task.isCancelled {
                 let removed = (try? await service.expire(now: UInt64(Date().timeIntervalSince1970), retention: retention)) ?? 0
                 if removed > 0 { logger.info("expired mail", metadata: ["envelopes": "\(removed)"]) }
+                let mailboxes = await service.removeMailboxesOfRemovedDevices()
+                if mailboxes > 0 { logger.info("removed mailboxes of removed devices", metadata: ["mailboxes": "\(mailboxes)"]) }
                 try? await Task.sleep(for: .seconds(3_600))
             }
         }

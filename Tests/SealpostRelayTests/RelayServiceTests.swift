@@ -22,11 +22,15 @@ struct RelayFixture {
 
     /// A registered account with `devices` devices, each with a credential and an envelope key.
     func account(devices count: Int = 1) async throws -> RelayAccount {
+        try await Self.account(devices: count, service: service, now: now)
+    }
+
+    static func account(devices count: Int, service: RelayService, now: UInt64) async throws -> RelayAccount {
         let accountKey = Ed25519.PrivateKey.generate()
         let reply = try await service.registerAccount(AccountRegistration(accountKey: accountKey.publicKey).serialized(), now: now)
         let accountID = try AccountID(rawRepresentation: Array(reply.dropFirst()))
         var account = RelayAccount(accountID: accountID, accountKey: accountKey, devices: [])
-        for index in 1...count { try await account.addDevice(try DeviceID(UInt32(index)), fixture: self) }
+        for index in 1...count { try await account.addDevice(try DeviceID(UInt32(index)), service: service, now: now) }
         return account
     }
 }
@@ -49,22 +53,26 @@ struct RelayAccount {
     var listVersion: UInt64 = 0
 
     mutating func addDevice(_ id: DeviceID, fixture: RelayFixture) async throws {
+        try await addDevice(id, service: fixture.service, now: fixture.now)
+    }
+
+    mutating func addDevice(_ id: DeviceID, service: RelayService, now: UInt64) async throws {
         let key = Ed25519.PrivateKey.generate()
-        let certificate = DeviceCertificate.issue(accountKey: accountKey, accountID: accountID, deviceID: id, deviceKey: key.publicKey, createdAt: fixture.now)
+        let certificate = DeviceCertificate.issue(accountKey: accountKey, accountID: accountID, deviceID: id, deviceKey: key.publicKey, createdAt: now)
         var device = RelayDevice(deviceKey: key, certificate: certificate)
         devices.append(device)
         listVersion += 1
         let list = try DeviceList.sign(
-            accountKey: accountKey, accountID: accountID, listVersion: listVersion, issuedAt: fixture.now,
+            accountKey: accountKey, accountID: accountID, listVersion: listVersion, issuedAt: now,
             devices: devices.map { .init(deviceID: $0.certificate.deviceID, deviceKey: $0.certificate.deviceKey) }, revoked: [])
         let registration = DeviceRegistration.sign(
-            deviceList: list, certificate: certificate, credential: device.credential, time: fixture.now, origin: fixture.service.origin, deviceKey: key)
-        try await fixture.service.registerDevice(registration.serialized(), now: fixture.now)
+            deviceList: list, certificate: certificate, credential: device.credential, time: now, origin: service.origin, deviceKey: key)
+        try await service.registerDevice(registration.serialized(), now: now)
         let identity = try DeviceIdentity(accountID: accountID, accountKey: accountKey.publicKey, certificate: certificate, deviceKey: key)
-        let published = try #require(device.envelopeKeys.maintain(now: fixture.now, identity: identity).publish)
-        let address = try await fixture.service.authenticate(device.authorization)
-        try await fixture.service.publishEnvelopeKey(published.serialized(), for: address, now: fixture.now)
-        device.envelopeKeys.confirmPublished(id: published.id, now: fixture.now)
+        let published = try #require(device.envelopeKeys.maintain(now: now, identity: identity).publish)
+        let address = try await service.authenticate(device.authorization)
+        try await service.publishEnvelopeKey(published.serialized(), for: address, now: now)
+        device.envelopeKeys.confirmPublished(id: published.id, now: now)
         devices[devices.count - 1] = device
     }
 }
@@ -336,5 +344,56 @@ struct UploadSizeBoundTests {
         let upload = try EnvelopeUpload(envelopeID: prepared.envelopeID, content: prepared.content, recipients: recipients)
         let error = await #expect(throws: RelayError.self) { try await relay.service.send(upload.serialized(), now: relay.now) }
         #expect(error?.status == 413)
+    }
+}
+
+/// A mailbox store whose mailbox removal fails until allowed: a crash between the two stores.
+final class FlakyRemovalStore: MailboxStore, @unchecked Sendable {
+    let base: SQLiteMailboxStore
+    var failRemovals = true
+    init(base: SQLiteMailboxStore) { self.base = base }
+    func deposit(_ deposits: [MailboxDeposit], receivedAt: UInt64) async throws(MailboxStoreError) -> [UInt64] { try await base.deposit(deposits, receivedAt: receivedAt) }
+    func pending(for address: DeviceAddress, after: UInt64, limit: Int) async throws(MailboxStoreError) -> [StoredEnvelope] { try await base.pending(for: address, after: after, limit: limit) }
+    func acknowledge(_ address: DeviceAddress, sequences: [UInt64]) async throws(MailboxStoreError) -> Int { try await base.acknowledge(address, sequences: sequences) }
+    func expire(receivedBefore time: UInt64) async throws(MailboxStoreError) -> Int { try await base.expire(receivedBefore: time) }
+    func usage(of address: DeviceAddress) async throws(MailboxStoreError) -> MailboxUsage { try await base.usage(of: address) }
+    func removeMailbox(_ address: DeviceAddress) async throws(MailboxStoreError) {
+        if failRemovals { throw .storage("injected failure") }
+        try await base.removeMailbox(address)
+    }
+}
+
+@Suite("Device removal across the two stores")
+struct DeviceRemovalTests {
+    @Test func aRemovedDevicesMailboxGoesEvenAfterAFailureAndItsIDIsNotReused() async throws {
+        let relay = try RelayFixture()
+        defer { try? FileManager.default.removeItem(at: relay.folder) }
+        let flaky = FlakyRemovalStore(base: relay.service.mailboxes as! SQLiteMailboxStore)
+        let service = RelayService(directory: relay.service.directory, mailboxes: flaky, operatorKeys: relay.service.operatorKeys, origin: relay.service.origin)
+        flaky.failRemovals = false
+        var bob = try await RelayFixture.account(devices: 2, service: service, now: relay.now)
+        try await service.setAccess(AccessSettings(anyoneMayWrite: true, verifier: nil).serialized(), for: bob.devices[0].address)
+        try await service.send(try upload(to: bob.devices, access: .none).serialized(), now: relay.now)
+        // A new list without device 2; removing its mailbox fails the first time.
+        flaky.failRemovals = true
+        bob.listVersion += 1
+        let list = try DeviceList.sign(
+            accountKey: bob.accountKey, accountID: bob.accountID, listVersion: bob.listVersion, issuedAt: relay.now,
+            devices: [.init(deviceID: bob.devices[0].certificate.deviceID, deviceKey: bob.devices[0].certificate.deviceKey)], revoked: [])
+        try await service.registerDevice(
+            DeviceRegistration.sign(
+                deviceList: list, certificate: bob.devices[0].certificate, credential: bob.devices[0].credential, time: relay.now, origin: service.origin,
+                deviceKey: bob.devices[0].deviceKey).serialized(),
+            now: relay.now)
+        #expect(try await service.directory.pendingMailboxRemovals() == [bob.devices[1].address])
+        #expect(try await service.pending(for: bob.devices[1].address, after: 0, limit: 10).count == 1)
+        // The next pass (hourly, or at start) completes it.
+        flaky.failRemovals = false
+        #expect(await service.removeMailboxesOfRemovedDevices() == 1)
+        #expect(try await service.directory.pendingMailboxRemovals().isEmpty)
+        #expect(try await service.pending(for: bob.devices[1].address, after: 0, limit: 10).isEmpty)
+        // Device id 2 is not given out again, even with a new key.
+        bob.devices.removeLast()
+        await #expect(throws: RelayError.self) { try await bob.addDevice(try DeviceID(2), service: service, now: relay.now) }
     }
 }

@@ -74,11 +74,11 @@ public final class RelayService: Sendable {
         guard Self.within(registration.time, of: now) else {
             throw .conflict("the registration's time is more than \(Self.registrationSkew) s from the relay's clock")
         }
-        let removed = try await directory.register(registration)
+        _ = try await directory.register(registration)
         metrics.registrations.increment()
-        for device in removed {
-            do { try await mailboxes.removeMailbox(DeviceAddress(accountID: account.accountID, deviceID: device)) } catch { throw .unavailable }
-        }
+        // The directory change is committed; the mailboxes of removed devices follow (retried at
+        // start and hourly if this fails).
+        _ = await removeMailboxesOfRemovedDevices()
     }
 
     /// `GET /v1/auth/challenge`: a nonce good once, for a minute.
@@ -316,6 +316,22 @@ public final class RelayService: Sendable {
     /// New envelopes for `address` as they are stored.
     func arrivals(for address: DeviceAddress) -> AsyncStream<[StoredEnvelope]> {
         notifier.subscribe(address)
+    }
+
+    /// Deletes the mailboxes of removed devices that are still waiting for it. Returns how many.
+    public func removeMailboxesOfRemovedDevices() async -> Int {
+        guard let pending = try? await directory.pendingMailboxRemovals() else { return 0 }
+        var removed = 0
+        for address in pending {
+            do {
+                try await mailboxes.removeMailbox(address)
+                try await directory.completeMailboxRemoval(address)
+                removed += 1
+            } catch {
+                continue  // left pending: the next pass retries
+            }
+        }
+        return removed
     }
 
     /// Deletes mail older than the retention.

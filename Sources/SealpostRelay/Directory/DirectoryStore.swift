@@ -124,6 +124,12 @@ public final class DirectoryStore: Sendable {
                 """)
         }
         registerNamesAndInvites(&migrator)
+        migrator.registerMigration("removals-v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE pending_mailbox_removal (account BLOB NOT NULL, device INTEGER NOT NULL, PRIMARY KEY (account, device)) WITHOUT ROWID;
+                CREATE TABLE removed_device (account BLOB NOT NULL, device INTEGER NOT NULL, PRIMARY KEY (account, device)) WITHOUT ROWID;
+                """)
+        }
         migrator.registerMigration("prekeys-v1") { db in
             try db.execute(sql: """
                 CREATE TABLE prekey (
@@ -240,12 +246,18 @@ public final class DirectoryStore: Sendable {
                 let stored = UInt64(row["list_version"] as Int64)
                 guard let listVersion = Int64(exactly: registration.deviceList.listVersion) else { throw RelayError.malformed("device list version out of range") }
                 guard registration.deviceList.listVersion >= stored else { throw RelayError.conflict("the account has a newer device list") }
-                if let existing = try Data.fetchOne(
+                let existing = try Data.fetchOne(
                     db, sql: "SELECT certificate FROM device WHERE account = ? AND device = ?",
-                    arguments: [Data(account.rawRepresentation), Int64(registration.certificate.deviceID.value)]),
-                    try DeviceCertificate(serialized: [UInt8](existing)).deviceKey != registration.certificate.deviceKey
-                {
+                    arguments: [Data(account.rawRepresentation), Int64(registration.certificate.deviceID.value)])
+                if let existing, try DeviceCertificate(serialized: [UInt8](existing)).deviceKey != registration.certificate.deviceKey {
                     throw RelayError.conflict("the device is registered with another key")
+                }
+                // A removed device id is never given out again: its mailbox may still receive late mail.
+                if existing == nil, try Bool.fetchOne(
+                    db, sql: "SELECT 1 FROM removed_device WHERE account = ? AND device = ?",
+                    arguments: [Data(account.rawRepresentation), Int64(registration.certificate.deviceID.value)]) == true
+                {
+                    throw RelayError.conflict("this device id was removed from the account; register under a new one")
                 }
                 try db.execute(
                     sql: "UPDATE account SET device_list = ?, list_version = ? WHERE account = ?",
@@ -263,6 +275,7 @@ public final class DirectoryStore: Sendable {
                     if registration.deviceList.device(deviceID) == nil {
                         try db.execute(sql: "DELETE FROM device WHERE account = ? AND device = ?", arguments: [Data(account.rawRepresentation), id])
                         try db.execute(sql: "DELETE FROM prekey WHERE account = ? AND device = ?", arguments: [Data(account.rawRepresentation), id])
+                        try Self.recordRemoval(db, account: Data(account.rawRepresentation), device: id, tombstone: true)
                         removed.append(deviceID)
                     }
                 }
@@ -327,6 +340,7 @@ public final class DirectoryStore: Sendable {
                 for id in devices {
                     try db.execute(sql: "DELETE FROM device WHERE account = ? AND device = ?", arguments: [key, Int64(id.value)])
                     try db.execute(sql: "DELETE FROM prekey WHERE account = ? AND device = ?", arguments: [key, Int64(id.value)])
+                    try Self.recordRemoval(db, account: key, device: Int64(id.value), tombstone: device != nil)
                 }
                 if device == nil {
                     try db.execute(sql: "DELETE FROM username WHERE account = ?", arguments: [key])
@@ -336,6 +350,41 @@ public final class DirectoryStore: Sendable {
                     throw RelayError.notFound
                 }
                 return devices
+            }
+        } catch {
+            throw Self.failure(error)
+        }
+    }
+
+    /// Records, in the transaction that removes a device, that its mailbox must go too; the
+    /// removal is carried out (and retried until it succeeds) by ``pendingMailboxRemovals()`` and
+    /// ``completeMailboxRemoval(_:)``, so a failure between the two stores leaves no orphan.
+    static func recordRemoval(_ db: Database, account: Data, device: Int64, tombstone: Bool) throws {
+        try db.execute(sql: "INSERT OR IGNORE INTO pending_mailbox_removal (account, device) VALUES (?, ?)", arguments: [account, device])
+        if tombstone { try db.execute(sql: "INSERT OR IGNORE INTO removed_device (account, device) VALUES (?, ?)", arguments: [account, device]) }
+    }
+
+    /// Mailboxes whose devices were removed and which are not yet deleted.
+    public func pendingMailboxRemovals() async throws(RelayError) -> [DeviceAddress] {
+        do {
+            return try await pool.read { db in
+                try Row.fetchAll(db, sql: "SELECT account, device FROM pending_mailbox_removal").compactMap { row in
+                    guard let account = try? AccountID(rawRepresentation: [UInt8](row["account"] as Data)), let device = try? DeviceID(UInt32(row["device"] as Int64)) else { return nil }
+                    return DeviceAddress(accountID: account, deviceID: device)
+                }
+            }
+        } catch {
+            throw Self.failure(error)
+        }
+    }
+
+    /// The mailbox of `address` is deleted.
+    public func completeMailboxRemoval(_ address: DeviceAddress) async throws(RelayError) {
+        do {
+            try await pool.write { db in
+                try db.execute(
+                    sql: "DELETE FROM pending_mailbox_removal WHERE account = ? AND device = ?",
+                    arguments: [Data(address.accountID.rawRepresentation), Int64(address.deviceID.value)])
             }
         } catch {
             throw Self.failure(error)
