@@ -12,21 +12,17 @@ import SealpostCrypto
 public final class Vault: Sendable {
     /// The database.
     let pool: DatabasePool
-    /// The data key every subkey comes from.
+    /// The data key every subkey comes from (kept to rewrap it on a passphrase change).
     let dataKey: SecretBytes
+    /// The subkeys, derived once.
+    let keys: RecordKeys
     /// The costs in the current header.
     public let parameters: VaultParameters
 
-    /// `HKDF-SHA256(salt = "", IKM = data key, info = "sealpost/vault/<purpose>/v1", 32)`.
-    func subkey(_ purpose: String) -> SecretBytes {
-        // 32 bytes of output are within HKDF's bounds: the derivation cannot fail.
-        (try? HKDFSHA256.deriveKey(inputKeyMaterial: dataKey, salt: [], info: Array("sealpost/vault/\(purpose)/v1".utf8), outputByteCount: 32))
-            ?? SecretBytes(copying: [])
-    }
-
-    private init(pool: DatabasePool, dataKey: SecretBytes, parameters: VaultParameters) {
+    private init(pool: DatabasePool, dataKey: SecretBytes, parameters: VaultParameters) throws(VaultError) {
         self.pool = pool
         self.dataKey = dataKey
+        self.keys = try RecordKeys(dataKey: dataKey)
         self.parameters = parameters
     }
 
@@ -84,7 +80,7 @@ public final class Vault: Sendable {
             try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
             try migrator.migrate(pool)
             try pool.write { db in try db.execute(sql: "INSERT INTO vault_header (id, header) VALUES (1, ?)", arguments: [Data(header.serialized())]) }
-            return Vault(pool: pool, dataKey: dataKey, parameters: parameters)
+            return try Vault(pool: pool, dataKey: dataKey, parameters: parameters)
         } catch {
             try? FileManager.default.removeItem(atPath: path)
             throw .storage("\(error)")
@@ -123,7 +119,7 @@ public final class Vault: Sendable {
             let pool = try DatabasePool(path: path, configuration: configuration(readonly: false))
             try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
             try migrator.migrate(pool)
-            return Vault(pool: pool, dataKey: dataKey, parameters: header.parameters)
+            return try Vault(pool: pool, dataKey: dataKey, parameters: header.parameters)
         } catch {
             throw .storage("\(error)")
         }
@@ -140,7 +136,7 @@ public final class Vault: Sendable {
         } catch {
             throw .storage("\(error)")
         }
-        return Vault(pool: pool, dataKey: dataKey, parameters: header.parameters)
+        return try Vault(pool: pool, dataKey: dataKey, parameters: header.parameters)
     }
 
     /// Closes the database.

@@ -230,9 +230,24 @@ extension Vault {
         return entries
     }
 
-    /// The session record held for `peer`.
+    /// The session record held for `peer` (a read transaction).
     public func session(for peer: DeviceAddress) throws(VaultError) -> SessionRecord? {
-        try write { (tx: inout VaultTransaction) throws(VaultError) in try tx.session(for: peer) }
+        guard let id = try lookUp(table: VaultTables.sessions, value: peer.lookupValue).first, let bytes = try read(table: VaultTables.sessions, id: id) else {
+            return nil
+        }
+        do { return try SessionRecord(serialized: bytes) } catch { throw .storage("session record: \(error)") }
+    }
+
+    /// Whether an envelope was processed (a read transaction): the `alreadyProcessed` answer for
+    /// ``UnverifiedEnvelope/decrypt(record:identity:prekeys:initiatorDeviceList:pinned:alreadyProcessed:now:randomness:)``.
+    public func isProcessed(_ key: EnvelopeDeduplicationKey) throws(VaultError) -> Bool {
+        try !lookUp(table: VaultConversationTables.processed, value: key.lookupValue).isEmpty
+    }
+
+    /// The prekey store, as last committed (a read transaction).
+    public func prekeyStore() throws(VaultError) -> PrekeyStore? {
+        guard let bytes = try read(table: VaultTables.prekeys, id: VaultTransaction.prekeyStoreID) else { return nil }
+        do { return try PrekeyStore(serialized: bytes) } catch { throw .storage("prekey store: \(error)") }
     }
 }
 

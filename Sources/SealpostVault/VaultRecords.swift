@@ -102,13 +102,20 @@ package struct RecordKeys: Sendable {
     package let blindIndex: SecretBytes
     package let manifest: SecretBytes
 
-    /// The subkeys of a data key (`Spec/vault.md`, "Key hierarchy").
-    package init(dataKey: SecretBytes) {
-        func subkey(_ purpose: String) -> SecretBytes {
-            (try? HKDFSHA256.deriveKey(inputKeyMaterial: dataKey, salt: [], info: Array("sealpost/vault/\(purpose)/v1".utf8), outputByteCount: 32))
-                ?? SecretBytes(copying: [])
+    /// `HKDF-SHA256(salt = "", IKM = data key, info = "sealpost/vault/<purpose>/v1", 32)`.
+    static func subkey(_ dataKey: SecretBytes, _ purpose: String) throws(VaultError) -> SecretBytes {
+        do {
+            return try HKDFSHA256.deriveKey(inputKeyMaterial: dataKey, salt: [], info: Array("sealpost/vault/\(purpose)/v1".utf8), outputByteCount: 32)
+        } catch {
+            throw .storage("subkey derivation: \(error)")
         }
-        self.init(records: (try? AEADKey(subkey("records"))) ?? AEADKey.generate(), blindIndex: subkey("blind-index"), manifest: subkey("manifest"))
+    }
+
+    /// The subkeys of a data key (`Spec/vault.md`, "Key hierarchy"), derived once per open vault.
+    package init(dataKey: SecretBytes) throws(VaultError) {
+        let records: AEADKey
+        do { records = try AEADKey(try Self.subkey(dataKey, "records")) } catch { throw .storage("subkey derivation: \(error)") }
+        self.init(records: records, blindIndex: try Self.subkey(dataKey, "blind-index"), manifest: try Self.subkey(dataKey, "manifest"))
     }
 
     init(records: AEADKey, blindIndex: SecretBytes, manifest: SecretBytes) {
@@ -232,12 +239,10 @@ enum VaultRecordReader {
 }
 
 extension Vault {
-    var recordKeys: RecordKeys { RecordKeys(dataKey: dataKey) }
-
     /// Runs `body` in one write transaction: its record changes and the manifest commit together,
     /// or nothing does.
     public func write<T>(_ body: (inout VaultTransaction) throws(VaultError) -> T) throws(VaultError) -> T {
-        let keys = recordKeys
+        let keys = self.keys
         do {
             return try pool.write { db -> T in
                 var transaction = VaultTransaction(db: db, keys: keys, manifest: try VaultRecordReader.loadManifest(db, keys: keys))
@@ -262,7 +267,7 @@ extension Vault {
     ///   older version of a protected row put back; ``VaultError/recordMissing(_:)`` for a protected
     ///   row deleted behind the vault's back.
     public func read(table: String, id: RecordID) throws(VaultError) -> SecretBytes? {
-        let keys = recordKeys
+        let keys = self.keys
         do {
             return try pool.read { db in
                 let manifest = VaultTables.protected.contains(table) ? try VaultRecordReader.loadManifest(db, keys: keys) : Manifest()
@@ -278,7 +283,7 @@ extension Vault {
     /// The records of `table` stored with lookup `value`, by their ordering, decrypted in one read
     /// transaction.
     public func records(table: String, lookup value: [UInt8]) throws(VaultError) -> [(id: RecordID, plaintext: SecretBytes)] {
-        let keys = recordKeys
+        let keys = self.keys
         let index = Data(keys.blindIndex(table: table, value: value))
         do {
             return try pool.read { db in
@@ -305,7 +310,7 @@ extension Vault {
 
     /// The ids of the records of `table` stored with lookup `value`, by their ordering.
     public func lookUp(table: String, value: [UInt8]) throws(VaultError) -> [RecordID] {
-        let index = Data(recordKeys.blindIndex(table: table, value: value))
+        let index = Data(keys.blindIndex(table: table, value: value))
         do {
             return try pool.read { db in
                 try Data.fetchAll(db, sql: "SELECT record_id FROM record WHERE table_name = ? AND lookup = ? ORDER BY ordering, record_id", arguments: [table, index])

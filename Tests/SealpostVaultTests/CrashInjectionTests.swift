@@ -83,7 +83,7 @@ struct Conversation {
 
     /// The bundle the relay would hand out for `party`, from its committed prekey store.
     func bundle(of party: Party) throws -> PrekeyBundle {
-        let store = try #require(try party.vault.write { (tx: inout VaultTransaction) throws(VaultError) in try tx.prekeyStore() })
+        let store = try #require(try party.vault.prekeyStore())
         return PrekeyBundle(
             certificate: party.identity.certificate, signedPrekey: store.signedPrekey(id: store.currentSignedPrekeyID!)!.published,
             kemPrekey: store.kemPrekey(id: store.oneTimeKEMPrekeyIDs.first ?? store.currentLastResortKEMPrekeyID!)!.published,
@@ -145,12 +145,12 @@ struct Conversation {
             try tick()
             let unverified = try EnvelopeOpener.open(delivery, recipient: party.address, envelopeKeys: party.envelopeKeys, trust: trust, now: party.now)
             let record = try party.vault.session(for: unverified.claimedSender) ?? SessionRecord()
-            let prekeys = try party.vault.write { (tx: inout VaultTransaction) throws(VaultError) in try tx.prekeyStore() } ?? PrekeyStore()
+            let prekeys = try party.vault.prekeyStore() ?? PrekeyStore()
             let vault = party.vault
             do {
                 let opened = try unverified.decrypt(
                     record: record, identity: party.identity, prekeys: prekeys, initiatorDeviceList: sender.list, pinned: nil,
-                    alreadyProcessed: { key in (try? vault.write { (tx: inout VaultTransaction) throws(VaultError) in try tx.isProcessed(key) }) ?? false },
+                    alreadyProcessed: { key in (try? vault.isProcessed(key)) ?? false },
                     now: party.now, randomness: &random)
                 try tick()
                 try party.vault.write { (tx: inout VaultTransaction) throws(VaultError) in try tx.commitReceived(opened, from: unverified.claimedSender) }

@@ -16,11 +16,11 @@ struct VaultKeyTests {
         let (folder, path) = try temporaryVaultPath()
         defer { try? FileManager.default.removeItem(at: folder) }
         let vault = try Vault.create(at: path, passphrase: "correct horse", parameters: .fastTest)
-        let records = vault.subkey("records")
+        let blindIndex = vault.keys.blindIndex
         try vault.close()
         let reopened = try Vault.open(at: path, passphrase: "correct horse")
-        #expect(reopened.subkey("records").constantTimeEquals(records))
-        #expect(!reopened.subkey("blind-index").constantTimeEquals(records))
+        #expect(reopened.keys.blindIndex.constantTimeEquals(blindIndex))
+        #expect(!reopened.keys.manifest.constantTimeEquals(blindIndex))
         #expect(reopened.parameters == .fastTest)
         #expect(try reopened.pool.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } == 2)
         try reopened.close()
@@ -86,12 +86,12 @@ struct VaultKeyTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let vault = try Vault.create(at: path, passphrase: "old", parameters: .fastTest)
         let old = try Vault.readHeader(at: path)
-        let records = vault.subkey("records")
+        let blindIndex = vault.keys.blindIndex
         let changed = try vault.changePassphrase(to: "new")
         try changed.close()
         #expect(throws: VaultError.authenticationFailed) { try Vault.open(at: path, passphrase: "old") }
         let reopened = try Vault.open(at: path, passphrase: "new")
-        #expect(reopened.subkey("records").constantTimeEquals(records))
+        #expect(reopened.keys.blindIndex.constantTimeEquals(blindIndex))
         try reopened.close()
         // Neither the old salt nor the old wrapped key remain anywhere in the file or its log.
         for file in [path, path + "-wal"] {

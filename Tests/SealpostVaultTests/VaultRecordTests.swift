@@ -85,7 +85,7 @@ struct VaultRecordTests {
         _ = store.maintain(now: 1_790_000_000, identity: identity, relayOneTimeCount: 0, relayOneTimeKEMCount: 0)
         let committed = store
         try vault.write { (tx: inout VaultTransaction) throws(VaultError) in try tx.putPrekeyStore(committed) }
-        let loaded = try vault.write { (tx: inout VaultTransaction) throws(VaultError) in try tx.prekeyStore() }
+        let loaded = try vault.prekeyStore()
         #expect(loaded?.serialized().constantTimeEquals(store.serialized()) == true)
         try vault.close()
     }

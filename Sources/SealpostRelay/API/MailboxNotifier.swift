@@ -38,7 +38,4 @@ final class MailboxNotifier: Sendable {
         }
         for (envelope, continuations) in targets { continuations.forEach { $0.yield([envelope]) } }
     }
-
-    /// Connected receivers.
-    var connectionCount: Int { subscribers.withLock { $0.values.reduce(0) { $0 + $1.count } } }
 }

@@ -268,25 +268,17 @@ public enum RelayServer {
 
     /// Runs a handler; maps a ``RelayError`` (or anything else, as 500) to its JSON answer.
     static func handle(_ metrics: RelayMetrics, _ body: () async throws -> Response) async -> Response {
-        do {
-            return try await body()
-        } catch let error as RelayError {
-            metrics.refused(error)
-            return errorResponse(error)
-        } catch {
-            return errorResponse(RelayError(status: 500, code: "internal", message: "internal error"))
-        }
+        do { return try await body() } catch { return failure(error, metrics) }
     }
 
     static func handle(_ metrics: RelayMetrics, _ body: () throws -> Response) -> Response {
-        do {
-            return try body()
-        } catch let error as RelayError {
-            metrics.refused(error)
-            return errorResponse(error)
-        } catch {
-            return errorResponse(RelayError(status: 500, code: "internal", message: "internal error"))
-        }
+        do { return try body() } catch { return failure(error, metrics) }
+    }
+
+    static func failure(_ error: any Error, _ metrics: RelayMetrics) -> Response {
+        let relayError = error as? RelayError ?? RelayError(status: 500, code: "internal", message: "internal error")
+        metrics.refused(relayError)
+        return errorResponse(relayError)
     }
 
     static func errorResponse(_ error: RelayError) -> Response {

@@ -33,7 +33,7 @@ enum VaultVectors {
             test.hex("nonce", nonce)
             test.hex("dataKey", dataKey)
             test.hex("masterKey", try Argon2id.deriveKey(password: SecretBytes(copying: passphraseBytes), salt: salt, parameters: parameters.argon2, outputByteCount: 32))
-            let keys = RecordKeys(dataKey: SecretBytes(copying: dataKey))
+            let keys = try RecordKeys(dataKey: SecretBytes(copying: dataKey))
             test.hex("blindIndexKey", keys.blindIndex)
             test.hex("manifestKey", keys.manifest)
             test.hex("header", built.serialized())
@@ -76,13 +76,13 @@ enum VaultVectors {
             ("truncated by one byte", "Spec/vault.md", ["Structure"], "malformedHeader", replaced(fast, 97..<98, with: [])),
         ])
 
-        func record(_ label: String, table: String, plaintext: [UInt8], version: Int, lookup: [UInt8]?) -> Test {
+        func record(_ label: String, table: String, plaintext: [UInt8], version: Int, lookup: [UInt8]?) throws -> Test {
             var test = Test()
             let dataKey = VectorSeeds.bytes("vault/fast/data-key")
             let id = VectorSeeds.bytes("vault/\(label)/record-id", 16)
             let nonce = VectorSeeds.bytes("vault/\(label)/record-nonce", 24)
-            let keys = RecordKeys(dataKey: SecretBytes(copying: dataKey))
-            let recordID = RecordID(rawRepresentation: id)!  // 16 bytes by construction
+            let keys = try RecordKeys(dataKey: SecretBytes(copying: dataKey))
+            guard let recordID = RecordID(rawRepresentation: id) else { throw CheckFailure("a record id is 16 bytes") }
             test.hex("dataKey", dataKey)
             test.string("table", table)
             test.hex("recordID", id)
@@ -91,15 +91,15 @@ enum VaultVectors {
             test.hex("plaintext", plaintext)
             test.hex("associatedData", RecordKeys.associatedData(table: table, id: recordID, version: UInt64(version)))
             test.hex("ciphertext", keys.seal(
-                SecretBytes(copying: plaintext), table: table, id: recordID, version: UInt64(version), nonce: try! XChaCha20Poly1305.Nonce(rawRepresentation: nonce)))
+                SecretBytes(copying: plaintext), table: table, id: recordID, version: UInt64(version), nonce: try XChaCha20Poly1305.Nonce(rawRepresentation: nonce)))
             if let lookup {
                 test.hex("lookup", lookup)
                 test.hex("blindIndex", keys.blindIndex(table: table, value: lookup))
             }
             return test
         }
-        let message = record("message", table: "message", plaintext: Array("a message in the history".utf8), version: 1, lookup: VectorSeeds.bytes("vault/contact-account", 16))
-        let session = record("session", table: "session", plaintext: VectorSeeds.bytes("vault/session-bytes", 96), version: 7, lookup: nil)
+        let message = try record("message", table: "message", plaintext: Array("a message in the history".utf8), version: 1, lookup: VectorSeeds.bytes("vault/contact-account", 16))
+        let session = try record("session", table: "session", plaintext: VectorSeeds.bytes("vault/session-bytes", 96), version: 7, lookup: nil)
         file.group("vault-record", comment: "Records under the data key's record subkey, bound to table, id and version", [
             ("a history record with a blind-index lookup", "Spec/vault.md", [], nil, message),
             ("a session record at version 7", "Spec/vault.md", [], nil, session),

@@ -27,7 +27,7 @@ enum VaultChecks {
                 try expectEqual(built.serialized(), try fields.hex("header"), "header")
                 let master = try Argon2id.deriveKey(password: passphrase, salt: try fields.hex("salt"), parameters: parameters.argon2, outputByteCount: 32)
                 try expectEqual(master, try fields.hex("masterKey"), "masterKey")
-                let keys = RecordKeys(dataKey: SecretBytes(copying: try fields.hex("dataKey")))
+                let keys = try RecordKeys(dataKey: SecretBytes(copying: try fields.hex("dataKey")))
                 try expectEqual(keys.blindIndex, try fields.hex("blindIndexKey"), "blindIndexKey")
                 try expectEqual(keys.manifest, try fields.hex("manifestKey"), "manifestKey")
             }
@@ -43,7 +43,7 @@ enum VaultChecks {
     static func record(_ group: VectorGroup, _ test: VectorTest) -> CheckOutcome {
         judge(test) {
             let fields = test.fields
-            let keys = RecordKeys(dataKey: SecretBytes(copying: try fields.hex("dataKey")))
+            let keys = try RecordKeys(dataKey: SecretBytes(copying: try fields.hex("dataKey")))
             let table = try fields.string("table")
             guard let id = RecordID(rawRepresentation: try fields.hex("recordID")) else { throw CheckFailure("recordID is not 16 bytes") }
             let version = UInt64(try fields.int("version"))
