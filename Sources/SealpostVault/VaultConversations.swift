@@ -181,8 +181,9 @@ extension VaultTransaction {
     /// **Receive**: the new session record, the message in the history and the envelope marked
     /// processed — and, for a message that started a session, the prekey store with the
     /// handshake's consumption applied — in this transaction. Acknowledge the envelope to the relay
-    /// after it commits.
-    public mutating func commitReceived(_ opened: OpenedMessage, from sender: DeviceAddress) throws(VaultError) {
+    /// after it commits. In a conversation with a disappearing timer, the message's deadline is
+    /// counted from `now` (when this device stores it), or from the relay's stamp if later.
+    public mutating func commitReceived(_ opened: OpenedMessage, from sender: DeviceAddress, now: UInt64 = 0) throws(VaultError) {
         if let handshake = opened.handshake {
             guard var store = try prekeyStore() else { throw .storage("a session started, but the vault holds no prekey store") }
             store.apply(handshake.consumption)
@@ -192,7 +193,7 @@ extension VaultTransaction {
         try put(SecretBytes(copying: [1]), table: VaultConversationTables.processed, id: .random(), lookup: opened.deduplicationKey.lookupValue, ordering: Int64(clamping: opened.receivedAt))
         guard !opened.isRepeat else { return }
         let entry = HistoryEntry(outgoing: false, peer: sender, envelopeID: opened.envelopeID, time: opened.receivedAt, body: opened.plaintext)
-        try put(entry.serialized(), table: VaultConversationTables.history, id: .random(), lookup: sender.accountID.rawRepresentation, ordering: try nextHistoryPosition())
+        try putHistory(entry, storedAt: max(now, opened.receivedAt))
     }
 
     /// **Send**: the advanced session record and the outbox entry, in this transaction, before
@@ -205,13 +206,14 @@ extension VaultTransaction {
         return id
     }
 
-    /// The relay accepted the upload: the entry moves from the outbox to the history.
+    /// The relay accepted the upload at `time`: the entry moves from the outbox to the history
+    /// (with its deadline, in a conversation with a disappearing timer).
     public mutating func commitSent(_ id: RecordID, at time: UInt64) throws(VaultError) {
         guard let bytes = try get(table: VaultTables.outbox, id: id) else { return }
         let entry = try OutboxEntry(serialized: bytes)
         try delete(table: VaultTables.outbox, id: id)
         let history = HistoryEntry(outgoing: true, peer: entry.recipient, envelopeID: entry.content.envelopeID, time: time, body: entry.body)
-        try put(history.serialized(), table: VaultConversationTables.history, id: .random(), lookup: entry.recipient.accountID.rawRepresentation, ordering: try nextHistoryPosition())
+        try putHistory(history, storedAt: time)
     }
 }
 

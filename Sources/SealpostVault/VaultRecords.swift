@@ -34,8 +34,10 @@ public enum VaultTables {
     public static let outbox = "outbox"
     /// The device's identity.
     public static let identity = "identity"
+    /// Contacts (``VaultContactTables/contacts``).
+    public static let contacts = "contact"
     /// Tables under the manifest.
-    public static let protected: Set<String> = [sessions, prekeys, outbox, identity]
+    public static let protected: Set<String> = [sessions, prekeys, outbox, identity, contacts]
 }
 
 /// One write transaction over encrypted records (`Spec/vault.md`, "Records"). Changes become
@@ -283,21 +285,32 @@ extension Vault {
     /// The records of `table` stored with lookup `value`, by their ordering, decrypted in one read
     /// transaction.
     public func records(table: String, lookup value: [UInt8]) throws(VaultError) -> [(id: RecordID, plaintext: SecretBytes)] {
+        try fetchRecords(table: table, lookup: Data(keys.blindIndex(table: table, value: value)))
+    }
+
+    /// Every record of `table`, by their ordering, decrypted in one read transaction.
+    public func allRecords(table: String) throws(VaultError) -> [(id: RecordID, plaintext: SecretBytes)] {
+        try fetchRecords(table: table, lookup: nil)
+    }
+
+    private func fetchRecords(table: String, lookup index: Data?) throws(VaultError) -> [(id: RecordID, plaintext: SecretBytes)] {
         let keys = self.keys
-        let index = Data(keys.blindIndex(table: table, value: value))
+        let sql = "SELECT record_id, version, ciphertext FROM record WHERE table_name = ?" + (index == nil ? "" : " AND lookup = ?") + " ORDER BY ordering, record_id"
+        let arguments: StatementArguments = index.map { [table, $0] } ?? [table]
         do {
             return try pool.read { db in
                 let manifest = VaultTables.protected.contains(table) ? try VaultRecordReader.loadManifest(db, keys: keys) : Manifest()
                 var result: [(id: RecordID, plaintext: SecretBytes)] = []
-                for row in try Row.fetchAll(
-                    db, sql: "SELECT record_id, version, ciphertext FROM record WHERE table_name = ? AND lookup = ? ORDER BY ordering, record_id",
-                    arguments: [table, index])
-                {
+                for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
                     let id = RecordID(unchecked: [UInt8](row["record_id"] as Data))
                     let version = UInt64(row["version"] as Int64)
                     let plaintext = try keys.open([UInt8](row["ciphertext"] as Data), table: table, id: id, version: version)
                     if VaultTables.protected.contains(table), manifest.versions[Manifest.Key(table: table, id: id)] != version { throw VaultError.staleRecord(table) }
                     result.append((id, plaintext))
+                }
+                if VaultTables.protected.contains(table), index == nil {
+                    let present = Set(result.map(\.id))
+                    if manifest.versions.keys.contains(where: { $0.table == table && !present.contains($0.id) }) { throw VaultError.recordMissing(table) }
                 }
                 return result
             }

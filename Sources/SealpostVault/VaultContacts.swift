@@ -1,0 +1,137 @@
+import SealpostCrypto
+import SealpostProtocol
+import SealpostWire
+
+/// Another account as this device knows it (`Spec/vault.md`, "Contacts"): the pinned account key
+/// and device list, whether the user verified the safety number, a name, and the conversation's
+/// disappearing-message timer.
+public struct Contact: Sendable, Hashable {
+    /// The longest name kept, in UTF-8 bytes.
+    public static let maximumNameBytes = 255
+
+    /// The account key and device-list version pinned on first use (or after an accepted change).
+    public var pin: AccountPin
+    /// The newest signed device list verified under the pinned key.
+    public var deviceList: DeviceList?
+    /// The account key whose safety number the user compared and confirmed. The contact is
+    /// verified only while it equals the pinned key: a key change undoes verification by itself.
+    public var verifiedAccountKey: Ed25519.PublicKey?
+    /// The name the user knows them by (their user name at the relay, or one the user chose).
+    public var name: String
+    /// Messages of this conversation are deleted this many seconds after they are stored on
+    /// this device; 0 keeps them.
+    public var disappearAfterSeconds: UInt32
+
+    /// The account.
+    public var accountID: AccountID { pin.accountID }
+
+    /// Whether the user verified the safety number of the key pinned now.
+    public var isVerified: Bool { verifiedAccountKey == pin.accountKey }
+
+    /// A contact.
+    /// - Throws: ``VaultError/storage(_:)`` for a name longer than ``maximumNameBytes``, or a
+    ///   device list of another account.
+    public init(pin: AccountPin, deviceList: DeviceList? = nil, verifiedAccountKey: Ed25519.PublicKey? = nil, name: String, disappearAfterSeconds: UInt32 = 0) throws(VaultError) {
+        guard name.utf8.count <= Self.maximumNameBytes else { throw .storage("contact names are at most \(Self.maximumNameBytes) bytes") }
+        if let deviceList, deviceList.accountID != pin.accountID { throw .storage("the device list is another account's") }
+        self.pin = pin
+        self.deviceList = deviceList
+        self.verifiedAccountKey = verifiedAccountKey
+        self.name = name
+        self.disappearAfterSeconds = disappearAfterSeconds
+    }
+
+    /// `u8 version = 0x01 ‖ account id (16) ‖ account key (32) ‖ u64 device-list version
+    /// ‖ device-list digest (32) ‖ u8 has list ‖ [lp16(device list)] ‖ u8 verified ‖ [verified key (32)]
+    /// ‖ lp8(name, UTF-8) ‖ u32 disappear after (seconds)`.
+    func serialized() -> SecretBytes {
+        var writer = ByteWriter()
+        writer.u8(1)
+        writer.raw(pin.accountID.rawRepresentation)
+        writer.raw(pin.accountKey.rawRepresentation)
+        writer.u64(pin.deviceListVersion)
+        writer.raw(pin.deviceListDigest)
+        writer.u8(deviceList == nil ? 0 : 1)
+        if let deviceList { writer.lp16(deviceList.serialized()) }
+        writer.u8(verifiedAccountKey == nil ? 0 : 1)
+        if let verifiedAccountKey { writer.raw(verifiedAccountKey.rawRepresentation) }
+        writer.lp8(Array(name.utf8))
+        writer.u32(disappearAfterSeconds)
+        var bytes = writer.takeBytes()
+        return SecretBytes(wiping: &bytes)
+    }
+
+    init(serialized secret: SecretBytes) throws(VaultError) {
+        let bytes = secret.withUnsafeBytes { Array($0) }
+        do {
+            var reader = ByteReader(bytes, structure: "contact")
+            try reader.version(1)
+            let accountID = try AccountID(rawRepresentation: try reader.raw(16))
+            let accountKey = try Ed25519.PublicKey(rawRepresentation: try reader.raw(32))
+            let pin = AccountPin(accountID: accountID, accountKey: accountKey, deviceListVersion: try reader.u64(), deviceListDigest: try reader.raw(32))
+            let deviceList: DeviceList? = try Self.flag(&reader) ? try DeviceList(serialized: try reader.lp16("device list", maximum: Int(UInt16.max))) : nil
+            let verified: Ed25519.PublicKey? = try Self.flag(&reader) ? try Ed25519.PublicKey(rawRepresentation: try reader.raw(32)) : nil
+            guard let name = String(validating: try reader.lp8("name", maximum: Self.maximumNameBytes), as: UTF8.self) else { throw VaultError.storage("contact: name is not UTF-8") }
+            let timer = try reader.u32()
+            try reader.finish()
+            try self.init(pin: pin, deviceList: deviceList, verifiedAccountKey: verified, name: name, disappearAfterSeconds: timer)
+        } catch let error as VaultError {
+            throw error
+        } catch {
+            throw .storage("contact: \(error)")
+        }
+    }
+
+    static func flag(_ reader: inout ByteReader) throws -> Bool {
+        switch try reader.u8() {
+        case 0: false
+        case 1: true
+        default: throw VaultError.storage("contact: bad flag")
+        }
+    }
+}
+
+/// The tables of contacts and of disappearing-message deadlines.
+public enum VaultContactTables {
+    /// Contacts (protected: putting back an older row would undo a key-change warning or a
+    /// verification).
+    public static let contacts = VaultTables.contacts
+    /// When disappearing messages are due.
+    public static let expiry = "expiry"
+}
+
+extension VaultTransaction {
+    /// The contact record of `account`, with its record id.
+    func contactRecord(for account: AccountID) throws(VaultError) -> (id: RecordID, contact: Contact)? {
+        guard let id = try ids(table: VaultContactTables.contacts, lookup: account.rawRepresentation).first,
+            let bytes = try get(table: VaultContactTables.contacts, id: id)
+        else { return nil }
+        return (id, try Contact(serialized: bytes))
+    }
+
+    /// The contact of `account`, if any.
+    public func contact(for account: AccountID) throws(VaultError) -> Contact? { try contactRecord(for: account)?.contact }
+
+    /// Stores a contact, replacing the one of the same account.
+    public mutating func putContact(_ contact: Contact) throws(VaultError) {
+        let id = try contactRecord(for: contact.accountID)?.id ?? .random()
+        try put(contact.serialized(), table: VaultContactTables.contacts, id: id, lookup: contact.accountID.rawRepresentation)
+    }
+}
+
+extension Vault {
+    /// The contact of `account`, if any (a read transaction).
+    public func contact(for account: AccountID) throws(VaultError) -> Contact? {
+        guard let (_, bytes) = try records(table: VaultContactTables.contacts, lookup: account.rawRepresentation).first else { return nil }
+        return try Contact(serialized: bytes)
+    }
+
+    /// Every contact, by name.
+    public func contacts() throws(VaultError) -> [Contact] {
+        var contacts: [Contact] = []
+        for (_, bytes) in try allRecords(table: VaultContactTables.contacts) { contacts.append(try Contact(serialized: bytes)) }
+        return contacts.sorted {
+            $0.name != $1.name ? $0.name < $1.name : $0.accountID.rawRepresentation.lexicographicallyPrecedes($1.accountID.rawRepresentation)
+        }
+    }
+}

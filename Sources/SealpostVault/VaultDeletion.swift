@@ -1,0 +1,133 @@
+import Foundation
+import GRDB
+import SealpostCrypto
+import SealpostProtocol
+import SealpostWire
+
+/// Deleting history: single messages, whole conversations, disappearing messages when their time
+/// comes, and processed-envelope markers once no copy of their envelope can arrive again
+/// (`Spec/vault.md`, "Deletion").
+///
+/// Every deletion overwrites the rows (`secure_delete`) and then checkpoints and truncates the
+/// write-ahead log, so nothing deleted survives in the file's free pages or in the log.
+extension VaultTransaction {
+    /// Schedules history record `id` for deletion at `due` (a disappearing message).
+    /// The deadline record: `history record id (16) ‖ u64 due`, lookup the history record id,
+    /// ordering the due time.
+    mutating func scheduleExpiry(of id: RecordID, at due: UInt64) throws(VaultError) {
+        var writer = ByteWriter()
+        writer.raw(id.rawRepresentation)
+        writer.u64(due)
+        var bytes = writer.takeBytes()
+        try put(SecretBytes(wiping: &bytes), table: VaultContactTables.expiry, id: .random(), lookup: id.rawRepresentation, ordering: Int64(clamping: due))
+    }
+
+    /// Puts a history entry, with its deadline if the conversation has a disappearing timer
+    /// (counted from `storedAt`).
+    mutating func putHistory(_ entry: HistoryEntry, storedAt: UInt64) throws(VaultError) {
+        let id = RecordID.random()
+        try put(entry.serialized(), table: VaultConversationTables.history, id: id, lookup: entry.peer.accountID.rawRepresentation, ordering: try nextHistoryPosition())
+        if let timer = try contact(for: entry.peer.accountID)?.disappearAfterSeconds, timer > 0 {
+            let (due, overflow) = storedAt.addingReportingOverflow(UInt64(timer))
+            try scheduleExpiry(of: id, at: overflow ? .max : due)
+        }
+    }
+
+    /// Deletes history record `id` and its deadline, if any.
+    public mutating func deleteMessage(_ id: RecordID) throws(VaultError) {
+        try delete(table: VaultConversationTables.history, id: id)
+        for deadline in try ids(table: VaultContactTables.expiry, lookup: id.rawRepresentation) { try delete(table: VaultContactTables.expiry, id: deadline) }
+    }
+}
+
+extension Vault {
+    /// The conversation with an account, oldest first, with each message's record id (to delete
+    /// one).
+    public func historyRecords(with account: AccountID) throws(VaultError) -> [(id: RecordID, entry: HistoryEntry)] {
+        var entries: [(id: RecordID, entry: HistoryEntry)] = []
+        for (id, bytes) in try records(table: VaultConversationTables.history, lookup: account.rawRepresentation) { entries.append((id, try HistoryEntry(serialized: bytes))) }
+        return entries
+    }
+
+    /// Deletes one message from the history.
+    public func deleteMessage(_ id: RecordID) throws(VaultError) {
+        try write { (tx: inout VaultTransaction) throws(VaultError) in try tx.deleteMessage(id) }
+        try truncateLog()
+    }
+
+    /// Deletes the whole conversation with `account`. Returns how many messages were deleted.
+    @discardableResult
+    public func deleteConversation(with account: AccountID) throws(VaultError) -> Int {
+        let ids = try lookUp(table: VaultConversationTables.history, value: account.rawRepresentation)
+        try write { (tx: inout VaultTransaction) throws(VaultError) in
+            for id in ids { try tx.deleteMessage(id) }
+        }
+        try truncateLog()
+        return ids.count
+    }
+
+    /// Deletes every disappearing message whose time has come. Returns how many were deleted.
+    /// A client calls it at start and at ``nextExpiry()``.
+    @discardableResult
+    public func deleteExpiredMessages(now: UInt64) throws(VaultError) -> Int {
+        let keys = self.keys
+        let deleted = try write { (tx: inout VaultTransaction) throws(VaultError) -> Int in
+            let due: [Row]
+            do {
+                due = try Row.fetchAll(
+                    tx.db, sql: "SELECT record_id, version, ciphertext FROM record WHERE table_name = ? AND ordering <= ? ORDER BY ordering",
+                    arguments: [VaultContactTables.expiry, Int64(clamping: now)])
+            } catch {
+                throw .storage("\(error)")
+            }
+            for row in due {
+                let id = RecordID(unchecked: [UInt8](row["record_id"] as Data))
+                let plaintext = try keys.open([UInt8](row["ciphertext"] as Data), table: VaultContactTables.expiry, id: id, version: UInt64(row["version"] as Int64))
+                let message = plaintext.withUnsafeBytes { RecordID(unchecked: Array($0.prefix(16))) }
+                try tx.delete(table: VaultConversationTables.history, id: message)
+                try tx.delete(table: VaultContactTables.expiry, id: id)
+            }
+            return due.count
+        }
+        if deleted > 0 { try truncateLog() }
+        return deleted
+    }
+
+    /// When the next disappearing message is due, if any.
+    public func nextExpiry() throws(VaultError) -> UInt64? {
+        do {
+            return try pool.read { db in
+                try Int64.fetchOne(db, sql: "SELECT min(ordering) FROM record WHERE table_name = ?", arguments: [VaultContactTables.expiry]).map { UInt64(max(0, $0)) }
+            }
+        } catch {
+            throw .storage("\(error)")
+        }
+    }
+
+    /// Forgets processed-envelope markers older than ``Limits/processedEnvelopeMemory``: by then
+    /// no copy of their envelope can arrive (the sender's resend log and the relay's retention
+    /// have both ended). Returns how many were forgotten.
+    @discardableResult
+    public func pruneProcessed(now: UInt64) throws(VaultError) -> Int {
+        guard now > Limits.processedEnvelopeMemory else { return 0 }
+        let cutoff = Int64(clamping: now - Limits.processedEnvelopeMemory)
+        do {
+            return try pool.write { db in
+                try db.execute(sql: "DELETE FROM record WHERE table_name = ? AND ordering < ?", arguments: [VaultConversationTables.processed, cutoff])
+                return db.changesCount
+            }
+        } catch {
+            throw .storage("\(error)")
+        }
+    }
+
+    /// Checkpoints the write-ahead log into the file and truncates it, so deleted rows (already
+    /// overwritten in the file by `secure_delete`) leave no copy in the log.
+    func truncateLog() throws(VaultError) {
+        do {
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        } catch {
+            throw .storage("\(error)")
+        }
+    }
+}
