@@ -89,13 +89,30 @@ struct RelayEndToEndTests {
                 pinned: nil, now: now, randomness: &handshakeRandomness),
             randomness: &random))
         let texts = ["first", "second", "third"]
+        var uploads: [[UInt8]] = []
         for text in texts {
             let prepared = try PreparedContent(Array(text.utf8), envelopeID: .random())
             let sent = try aliceRecord.encrypt(prepared, now: now, randomness: &random)
             aliceRecord = sent.record
-            let upload = try EnvelopeSealer.seal(prepared, messages: [(recipient, sent.message)], certificate: certificate)
-            #expect(try await relay.request("POST", "/v1/messages", body: upload.serialized()).status == 204)
+            uploads.append(try EnvelopeSealer.seal(prepared, messages: [(recipient, sent.message)], certificate: certificate).serialized())
         }
+        // The first two over HTTP, the third over the sending WebSocket, with refusals on it.
+        for upload in uploads.prefix(2) { #expect(try await relay.request("POST", "/v1/messages", body: upload).status == 204) }
+        var wrongAccess = uploads[2]
+        let partBytes = try EnvelopeUpload(serialized: uploads[2]).recipients[0].sealedPart.count
+        wrongAccess[wrongAccess.count - 2 - partBytes - 32 - 4 - 1] ^= 1  // a bit of the access key
+        let answers = try await SendSocketAnswers.exchange(url: relay.url.replacingOccurrences(of: "http", with: "ws") + "/v1/send", requests: [
+            [0, 0, 0, 7, 1] + uploads[2],
+            [0, 0, 0, 8, 9] + uploads[2],
+            [0, 0, 0, 9, 1] + uploads[2].prefix(100),
+            [0, 0, 0, 10, 1] + wrongAccess,
+            [0, 0],
+        ])
+        #expect(answers[7]?.status == 204 && answers[7]?.json == "")
+        #expect(answers[8]?.status == 400 && answers[8]?.json.contains("\"code\":\"malformed\"") == true)
+        #expect(answers[9]?.status == 400)
+        #expect(answers[10]?.status == 401 && answers[10]?.json.contains("\"code\":\"unauthorized\"") == true)
+        #expect(answers[0]?.status == 400)
 
         // Bob comes online.
         let url = "ws://127.0.0.1:\(relay.port)/v1/receive"
@@ -264,4 +281,33 @@ final class ReceivedTexts: @unchecked Sendable {
     private var texts: [String] = []
     func set(_ value: [String]) { lock.lock(); texts = value; lock.unlock() }
     func get() -> [String] { lock.lock(); defer { lock.unlock() }; return texts }
+}
+
+/// Sends requests on one `/v1/send` WebSocket and collects the answers by request id.
+enum SendSocketAnswers {
+    static func exchange(url: String, requests: [[UInt8]]) async throws -> [UInt32: (status: Int, json: String)] {
+        let collected = SendAnswerBox()
+        _ = try await WebSocketClient.connect(url: url, logger: Logger(label: "test")) { inbound, outbound, _ in
+            for request in requests { try await outbound.write(.binary(ByteBuffer(bytes: request))) }
+            var count = 0
+            for try await message in inbound.messages(maxSize: 1 << 16) {
+                guard case .binary(let buffer) = message else { continue }
+                let bytes = Array(buffer.readableBytesView)
+                var reader = ByteReader(bytes, structure: "send answer")
+                let id = try reader.u32(), status = Int(try reader.u16()), json = try reader.lp32("json", maximum: 1 << 16)
+                try reader.finish()
+                collected.add(id, status, String(decoding: json, as: UTF8.self))
+                count += 1
+                if count == requests.count { try await outbound.close(.normalClosure, reason: nil) }
+            }
+        }
+        return collected.get()
+    }
+}
+
+final class SendAnswerBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var answers: [UInt32: (status: Int, json: String)] = [:]
+    func add(_ id: UInt32, _ status: Int, _ json: String) { lock.withLock { answers[id] = (status, json) } }
+    func get() -> [UInt32: (status: Int, json: String)] { lock.withLock { answers } }
 }

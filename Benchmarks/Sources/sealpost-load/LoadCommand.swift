@@ -25,6 +25,9 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(help: "The relay's process id, for CPU and memory figures.") var relayPid: Int32?
     @Option(help: "After the run, open this many idle authenticated WebSockets and report memory per connection.") var idleConnections = 0
     @Option(help: "Receivers acknowledge what arrived in this many milliseconds in one message (0: each envelope at once).") var ackEveryMilliseconds = 0
+    @Option(help: "How senders upload: http (one POST each) or websocket (pipelined on /v1/send).") var transport = "http"
+    @Option(help: "Sending WebSockets (--transport websocket); the senders share them.") var sendConnections = 8
+    @Option(help: "Uploads per request, all to one recipient (1: /v1/messages; more: the batch form).") var batch = 1
 
     func run() async throws {
         let client = HTTPClient(
@@ -57,6 +60,10 @@ struct LoadCommand: AsyncParsableCommand {
         let start = ContinuousClock.now
         let deadline = start + .seconds(seconds)
         let perSenderInterval: Duration? = rate.map { .nanoseconds(Int64(1_000_000_000) * Int64(senders) / Int64(max($0, 1))) }
+        guard transport == "http" || transport == "websocket" else { throw LoadError("--transport is http or websocket") }
+        guard (1...100).contains(batch) else { throw LoadError("--batch is 1 to 100") }
+        let sockets = transport == "websocket" ? try await SendSockets.open(count: sendConnections, url: url) : nil
+        let batch = self.batch
         try await withThrowingTaskGroup(of: Void.self) { group in
             for sender in 0..<senders {
                 group.addTask {
@@ -69,14 +76,21 @@ struct LoadCommand: AsyncParsableCommand {
                         }
                         let device = devices[index % devices.count]
                         index += senders
-                        let body = template.upload(to: device, stamp: DispatchTime.now().uptimeNanoseconds)
-                        let status = try await api.post("/v1/messages", body: body)
-                        if status == 204 { stats.accepted() } else { stats.failed(status) }
+                        let stamp = DispatchTime.now().uptimeNanoseconds
+                        let body = batch == 1 ? template.upload(to: device, stamp: stamp) : template.batch(of: batch, to: device, stamp: stamp)
+                        let status: Int
+                        if let sockets {
+                            status = try await sockets.send(body, batch: batch > 1, on: sender)
+                        } else {
+                            status = try await api.post(batch == 1 ? "/v1/messages" : "/v1/messages/batch", body: body)
+                        }
+                        if status == 204 { stats.accepted(batch) } else { stats.failed(status) }
                     }
                 }
             }
             try await group.waitForAll()
         }
+        sockets?.close()
         let sendSeconds = (ContinuousClock.now - start).seconds
         let usageAfter = relayPid.map(ProcessUsage.read)
         // Let the last envelopes arrive (at most 10 s).
@@ -84,7 +98,7 @@ struct LoadCommand: AsyncParsableCommand {
         while stats.snapshot().delivered < stats.snapshot().accepted, ContinuousClock.now < drainDeadline { try await Task.sleep(for: .milliseconds(50)) }
         let result = stats.snapshot()
         print("")
-        print("content \(contentBytes) B → envelope \(template.envelopeBytes) B, upload \(template.uploadBytes) B; \(recipients) receivers, \(senders) senders, \(seconds) s\(rate.map { ", target \($0)/s" } ?? ", unlimited"); acknowledgements \(ackEveryMilliseconds == 0 ? "one per envelope" : "batched every \(ackEveryMilliseconds) ms")")
+        print("content \(contentBytes) B → envelope \(template.envelopeBytes) B, upload \(template.uploadBytes) B; \(recipients) receivers, \(senders) senders, \(seconds) s\(rate.map { ", target \($0)/s" } ?? ", unlimited"); acknowledgements \(ackEveryMilliseconds == 0 ? "one per envelope" : "batched every \(ackEveryMilliseconds) ms"); uploads over \(transport == "http" ? "HTTP, one request each" : "\(sendConnections) WebSockets, pipelined")\(batch > 1 ? ", \(batch) per request" : "")")
         print(String(format: "accepted   %8d envelopes, %9.0f /s (2xx, durable)", result.accepted, Double(result.accepted) / sendSeconds))
         print(String(format: "delivered  %8d envelopes, %9.0f /s over the sending time", result.delivered, Double(result.deliveredDuringSend) / sendSeconds))
         if !result.failures.isEmpty { print("refused    \(result.failures)") }

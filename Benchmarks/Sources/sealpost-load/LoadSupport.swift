@@ -96,6 +96,75 @@ struct UploadTemplate: Sendable {
     }
 }
 
+extension UploadTemplate {
+    /// `POST /v1/messages/batch`'s body: `count` uploads to one device.
+    func batch(of count: Int, to device: LoadDevice, stamp: UInt64) -> [UInt8] {
+        var writer = ByteWriter(capacity: 3 + count * (uploadBytes + 4))
+        writer.u8(1)
+        writer.u16(UInt16(count))
+        for _ in 0..<count { writer.lp32(upload(to: device, stamp: stamp)) }
+        return writer.bytes
+    }
+}
+
+/// Sending WebSockets (`/v1/send`): requests pipelined, answers matched by request id.
+final class SendSockets: @unchecked Sendable {
+    private let lock = NSLock()
+    private var waiting: [UInt32: CheckedContinuation<Int, any Error>] = [:]
+    private var nextID: UInt32 = 0
+    private var writers: [WebSocketOutboundWriter] = []
+    private var tasks: [Task<Void, any Error>] = []
+
+    static func open(count: Int, url: String) async throws -> SendSockets {
+        let sockets = SendSockets()
+        let endpoint = url.replacingOccurrences(of: "http://", with: "ws://") + "/v1/send"
+        for _ in 0..<count {
+            let opened = OpenCounter()
+            sockets.tasks.append(Task {
+                try await WebSocketClient.connect(url: endpoint, logger: Logger(label: "send")) { inbound, outbound, _ in
+                    sockets.lock.withLock { sockets.writers.append(outbound) }
+                    opened.add()
+                    for try await message in inbound.messages(maxSize: 1 << 20) {
+                        guard case .binary(let buffer) = message else { continue }
+                        let bytes = Array(buffer.readableBytesView)
+                        guard bytes.count >= 6 else { continue }
+                        let id = bytes[..<4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+                        let status = Int(bytes[4]) << 8 | Int(bytes[5])
+                        sockets.lock.withLock { sockets.waiting.removeValue(forKey: id) }?.resume(returning: status)
+                    }
+                }
+            })
+            let deadline = ContinuousClock.now + .seconds(10)
+            while opened.value == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        }
+        guard sockets.lock.withLock({ sockets.writers.count }) == count else { throw LoadError("could not open \(count) sending WebSockets") }
+        return sockets
+    }
+
+    /// Sends one request on connection `sender % count` and waits for its status.
+    func send(_ body: [UInt8], batch: Bool, on sender: Int) async throws -> Int {
+        let (id, writer) = lock.withLock { () -> (UInt32, WebSocketOutboundWriter) in
+            nextID &+= 1
+            return (nextID, writers[sender % writers.count])
+        }
+        var buffer = ByteBuffer()
+        buffer.writeInteger(id)
+        buffer.writeInteger(UInt8(batch ? 2 : 1))
+        buffer.writeBytes(body)
+        let frame = buffer
+        return try await withCheckedThrowingContinuation { continuation in
+            lock.withLock { waiting[id] = continuation }
+            Task {
+                do { try await writer.write(.binary(frame)) } catch {
+                    lock.withLock { waiting.removeValue(forKey: id) }?.resume(throwing: error)
+                }
+            }
+        }
+    }
+
+    func close() { for task in tasks { task.cancel() } }
+}
+
 /// Counts and latencies, shared by senders and receivers.
 final class LoadStatistics: @unchecked Sendable {
     struct Snapshot {
@@ -110,7 +179,7 @@ final class LoadStatistics: @unchecked Sendable {
     private var state = Snapshot()
     private var sending = true
 
-    func accepted() { lock.withLock { state.accepted += 1 } }
+    func accepted(_ count: Int = 1) { lock.withLock { state.accepted += count } }
     func failed(_ status: Int) { lock.withLock { state.failures[status, default: 0] += 1 } }
     func delivered(latency: UInt64) {
         lock.withLock {

@@ -46,6 +46,8 @@ public enum RelayServer {
 
     /// The largest upload body: a full content field and 1 024 recipient entries.
     public static let maximumUploadBytes = 6 << 20
+    /// The largest WebSocket frame the relay reads: a whole send request (`/v1/send`).
+    public static let maximumWebSocketFrameBytes = SendSocket.maximumMessageBytes
     /// The largest body of any other request.
     public static let maximumRequestBytes = 64 << 10
     /// The most envelope bytes one `GET /v1/messages` answer carries.
@@ -146,6 +148,12 @@ public enum RelayServer {
                 try await service.sendBatch(try await body(request, limit: maximumUploadBytes), now: now())
                 return empty()
             }
+        }
+        router.ws("/v1/send") { _, _ in
+            // Sealed send: no authentication is read from this upgrade, by design.
+            .upgrade([:])
+        } onUpgrade: { inbound, outbound, context in
+            try await SendSocket.serve(service: service, limits: limits, peer: context.requestContext.peer, inbound: inbound, outbound: outbound)
         }
         router.get("/v1/messages") { request, _ in
             await handle(service.metrics) {
@@ -276,17 +284,26 @@ public enum RelayServer {
     }
 
     static func failure(_ error: any Error, _ metrics: RelayMetrics) -> Response {
+        errorResponse(relayError(error, metrics))
+    }
+
+    /// The ``RelayError`` an error answers with (anything else is a 500), counted.
+    static func relayError(_ error: any Error, _ metrics: RelayMetrics) -> RelayError {
         let relayError = error as? RelayError ?? RelayError(status: 500, code: "internal", message: "internal error")
         metrics.refused(relayError)
-        return errorResponse(relayError)
+        return relayError
+    }
+
+    /// `{"code", "message", "details"}` and a newline.
+    static func errorJSON(_ error: RelayError) -> [UInt8] {
+        let escaped = error.message.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        return Array("{\"code\":\"\(error.code)\",\"message\":\"\(escaped)\",\"details\":\"\(Hex.encode(error.details))\"}\n".utf8)
     }
 
     static func errorResponse(_ error: RelayError) -> Response {
-        let escaped = error.message.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-        let json = "{\"code\":\"\(error.code)\",\"message\":\"\(escaped)\",\"details\":\"\(Hex.encode(error.details))\"}\n"
-        return Response(
+        Response(
             status: HTTPResponse.Status(code: error.status), headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(string: json)))
+            body: .init(byteBuffer: ByteBuffer(bytes: errorJSON(error))))
     }
 }
 
