@@ -74,7 +74,8 @@ struct RelayEndToEndTests {
         // Alice: a sender certificate, Bob's devices and envelope keys, a session from his bundle.
         let certificate = try SenderCertificate(serialized: try await relay.request("GET", "/v1/certificate", authorization: alice.authorization).body)
         let directory = try AccountDevices(serialized: try await relay.request("GET", "/v1/accounts/\(bob.accountID)/devices").body)
-        try directory.deviceList.verify(accountKey: bob.accountKey.publicKey)
+        #expect(directory.accountKey == bob.accountKey.publicKey)
+        try directory.deviceList.verify(accountKey: directory.accountKey)
         let envelopeKey = try #require(directory.devices.first?.envelopeKey)
         let recipient = try EnvelopeRecipient(peer: bob.peer, envelopeKey: envelopeKey, fetchedAt: now, access: .key(try alice.accessSecretOf(bob)), now: now)
         var handshakeRandomness = SystemHandshakeRandomness()

@@ -177,7 +177,7 @@ public final class RelayService: Sendable {
         let devices = list.devices.compactMap { entry in
             account.devices[entry.deviceID].map { AccountDevices.Device(certificate: $0.certificate, envelopeKey: $0.envelopeKey) }
         }
-        do { return try AccountDevices(deviceList: list, devices: devices).serialized() } catch { throw .unavailable }
+        do { return try AccountDevices(accountKey: account.accountKey, deviceList: list, devices: devices).serialized() } catch { throw .unavailable }
     }
 
     /// `GET /v1/certificate`: a sender certificate for the authenticated device.

@@ -3,11 +3,12 @@ import SealpostCrypto
 /// `GET /v1/accounts/{account}/devices`: what a sender needs to seal to every device of an
 /// account (`Spec/relay.md`, "Directory").
 ///
-/// `u8 version = 0x01 ‖ lp16(signed device list) ‖ u8 n ‖ n × ( device certificate (126)
-/// ‖ u8 has key ‖ [signed envelope key (110)] )`, devices in device-list order.
+/// `u8 version = 0x02 ‖ Encode(account key) (33) ‖ lp16(signed device list) ‖ u8 n ‖ n × (
+/// device certificate (126) ‖ u8 has key ‖ [signed envelope key (110)] )`, devices in device-list
+/// order. (Version 1 lacked the account key, so a first contact could not pin it.)
 public struct AccountDevices: Sendable, Hashable {
     /// The format version this build writes and reads.
-    public static let version: UInt8 = 1
+    public static let version: UInt8 = 2
 
     /// One device.
     public struct Device: Sendable, Hashable {
@@ -23,14 +24,18 @@ public struct AccountDevices: Sendable, Hashable {
         }
     }
 
+    /// The account key the relay registered the account with: what a first contact pins (trust
+    /// on first use), and what later answers are compared with.
+    public let accountKey: Ed25519.PublicKey
     /// The account's signed device list (verify it against the pinned account key).
     public let deviceList: DeviceList
     /// The registered devices.
     public let devices: [Device]
 
     /// An answer.
-    public init(deviceList: DeviceList, devices: [Device]) throws(WireError) {
+    public init(accountKey: Ed25519.PublicKey, deviceList: DeviceList, devices: [Device]) throws(WireError) {
         guard devices.count <= DeviceList.maximumDevices else { throw .countOutOfBounds(field: "devices", maximum: DeviceList.maximumDevices, got: devices.count) }
+        self.accountKey = accountKey
         self.deviceList = deviceList
         self.devices = devices
     }
@@ -39,6 +44,7 @@ public struct AccountDevices: Sendable, Hashable {
     public func serialized() -> [UInt8] {
         var writer = ByteWriter()
         writer.u8(Self.version)
+        writer.raw(KeyEncoding.encode(accountKey))
         writer.lp16(deviceList.serialized())
         writer.u8(UInt8(devices.count))
         for device in devices {
@@ -57,6 +63,7 @@ public struct AccountDevices: Sendable, Hashable {
     public init(serialized bytes: [UInt8]) throws(WireError) {
         var reader = ByteReader(bytes, structure: "account devices")
         try reader.version(Self.version)
+        accountKey = try KeyEncoding.readIdentityKey(&reader, field: "account key")
         deviceList = try DeviceList(serialized: try reader.lp16("device list", maximum: 8_192))
         let count = Int(try reader.u8())
         guard count <= DeviceList.maximumDevices else { throw .countOutOfBounds(field: "devices", maximum: DeviceList.maximumDevices, got: count) }
