@@ -3,9 +3,9 @@ import SealpostProtocol
 import SealpostWire
 
 /// Another account as this device knows it (`Spec/vault.md`, "Contacts"): the pinned account key
-/// and device list, whether the user verified the safety number, a name, and the conversation's
-/// disappearing-message timer.
-public struct Contact: Sendable, Hashable {
+/// and device list, whether the user verified the safety number, a name, the conversation's
+/// disappearing-message timer, and the account's delivery access secret once it shared it.
+public struct Contact: Sendable, Equatable {
     /// The longest name kept, in UTF-8 bytes.
     public static let maximumNameBytes = 255
 
@@ -21,6 +21,9 @@ public struct Contact: Sendable, Hashable {
     /// Messages of this conversation are deleted this many seconds after they are stored on
     /// this device; 0 keeps them.
     public var disappearAfterSeconds: UInt32
+    /// The account's delivery access secret, learned from its messages: with it this device
+    /// proves to the relay that it may write to the account (`Spec/envelope.md`).
+    public var accessSecret: DeliveryAccessSecret?
 
     /// The account.
     public var accountID: AccountID { pin.accountID }
@@ -31,7 +34,10 @@ public struct Contact: Sendable, Hashable {
     /// A contact.
     /// - Throws: ``VaultError/storage(_:)`` for a name longer than ``maximumNameBytes``, or a
     ///   device list of another account.
-    public init(pin: AccountPin, deviceList: DeviceList? = nil, verifiedAccountKey: Ed25519.PublicKey? = nil, name: String, disappearAfterSeconds: UInt32 = 0) throws(VaultError) {
+    public init(
+        pin: AccountPin, deviceList: DeviceList? = nil, verifiedAccountKey: Ed25519.PublicKey? = nil, name: String, disappearAfterSeconds: UInt32 = 0,
+        accessSecret: DeliveryAccessSecret? = nil
+    ) throws(VaultError) {
         guard name.utf8.count <= Self.maximumNameBytes else { throw .storage("contact names are at most \(Self.maximumNameBytes) bytes") }
         if let deviceList, deviceList.accountID != pin.accountID { throw .storage("the device list is another account's") }
         self.pin = pin
@@ -39,11 +45,24 @@ public struct Contact: Sendable, Hashable {
         self.verifiedAccountKey = verifiedAccountKey
         self.name = name
         self.disappearAfterSeconds = disappearAfterSeconds
+        self.accessSecret = accessSecret
+    }
+
+    /// Field by field; the access secrets in constant time.
+    public static func == (lhs: Contact, rhs: Contact) -> Bool {
+        let secretsEqual: Bool
+        switch (lhs.accessSecret, rhs.accessSecret) {
+        case (nil, nil): secretsEqual = true
+        case (let l?, let r?): secretsEqual = l.rawRepresentation.constantTimeEquals(r.rawRepresentation)
+        default: secretsEqual = false
+        }
+        return secretsEqual && lhs.pin == rhs.pin && lhs.deviceList == rhs.deviceList && lhs.verifiedAccountKey == rhs.verifiedAccountKey
+            && lhs.name == rhs.name && lhs.disappearAfterSeconds == rhs.disappearAfterSeconds
     }
 
     /// `u8 version = 0x01 ‖ account id (16) ‖ account key (32) ‖ u64 device-list version
     /// ‖ device-list digest (32) ‖ u8 has list ‖ [lp16(device list)] ‖ u8 verified ‖ [verified key (32)]
-    /// ‖ lp8(name, UTF-8) ‖ u32 disappear after (seconds)`.
+    /// ‖ lp8(name, UTF-8) ‖ u32 disappear after (seconds) ‖ u8 has access secret ‖ [access secret (32)]`.
     func serialized() -> SecretBytes {
         var writer = ByteWriter()
         writer.u8(1)
@@ -57,12 +76,15 @@ public struct Contact: Sendable, Hashable {
         if let verifiedAccountKey { writer.raw(verifiedAccountKey.rawRepresentation) }
         writer.lp8(Array(name.utf8))
         writer.u32(disappearAfterSeconds)
+        writer.u8(accessSecret == nil ? 0 : 1)
+        accessSecret?.rawRepresentation.withUnsafeBytes { writer.raw($0) }
         var bytes = writer.takeBytes()
         return SecretBytes(wiping: &bytes)
     }
 
     init(serialized secret: SecretBytes) throws(VaultError) {
-        let bytes = secret.withUnsafeBytes { Array($0) }
+        var bytes = secret.withUnsafeBytes { Array($0) }
+        defer { _ = SecretBytes(wiping: &bytes) }
         do {
             var reader = ByteReader(bytes, structure: "contact")
             try reader.version(1)
@@ -73,8 +95,13 @@ public struct Contact: Sendable, Hashable {
             let verified: Ed25519.PublicKey? = try Self.flag(&reader) ? try Ed25519.PublicKey(rawRepresentation: try reader.raw(32)) : nil
             guard let name = String(validating: try reader.lp8("name", maximum: Self.maximumNameBytes), as: UTF8.self) else { throw VaultError.storage("contact: name is not UTF-8") }
             let timer = try reader.u32()
+            var accessSecret: DeliveryAccessSecret?
+            if try Self.flag(&reader) {
+                var raw = try reader.raw(DeliveryAccessSecret.byteCount)
+                accessSecret = try DeliveryAccessSecret(SecretBytes(wiping: &raw))
+            }
             try reader.finish()
-            try self.init(pin: pin, deviceList: deviceList, verifiedAccountKey: verified, name: name, disappearAfterSeconds: timer)
+            try self.init(pin: pin, deviceList: deviceList, verifiedAccountKey: verified, name: name, disappearAfterSeconds: timer, accessSecret: accessSecret)
         } catch let error as VaultError {
             throw error
         } catch {

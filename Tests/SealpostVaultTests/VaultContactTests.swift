@@ -138,14 +138,18 @@ struct VaultContactTests {
     }
 
     @Test func contactEncodingsAreStrict() throws {
-        let (carol, _) = try makeContact("carol", timer: 30)
+        var (carol, _) = try makeContact("carol", timer: 30)
+        #expect(try Contact(serialized: carol.serialized()) == carol)
+        carol.accessSecret = DeliveryAccessSecret.generate()
+        #expect(try Contact(serialized: carol.serialized()) == carol)
+        #expect(try Contact(serialized: carol.serialized()) != (try Contact(pin: carol.pin, deviceList: carol.deviceList, name: "carol", disappearAfterSeconds: 30, accessSecret: .generate())))
+        carol.accessSecret = nil
         let bytes = carol.serialized().withUnsafeBytes { Array($0) }
-        #expect(try Contact(serialized: SecretBytes(copying: bytes)) == carol)
         var badFlag = bytes
         badFlag[1 + 16 + 32 + 8 + 32] = 2
         var badName = bytes
-        badName[bytes.count - 4 - 5] = 0xFF
-        for bad in [bytes + [0], Array(bytes.dropLast()), [2] + bytes.dropFirst(), badFlag, badName] {
+        badName[bytes.count - 1 - 4 - 5] = 0xFF
+        for bad in [bytes + [0], Array(bytes.dropLast()), [2] + bytes.dropFirst(), badFlag, badName, Array(bytes.dropLast()) + [1]] {
             #expect(throws: VaultError.self) { try Contact(serialized: SecretBytes(copying: bad)) }
         }
     }
