@@ -8,6 +8,8 @@ import SealpostWire
 public struct Contact: Sendable, Equatable {
     /// The longest name kept, in UTF-8 bytes.
     public static let maximumNameBytes = 255
+    /// The longest device-list encoding (32 devices, 1 024 revoked ids).
+    static let maximumDeviceListBytes = 1 + 16 + 16 + 1 + DeviceList.maximumDevices * 37 + 2 + DeviceList.maximumRevoked * 4 + 64
 
     /// The account key and device-list version pinned on first use (or after an accepted change).
     public var pin: AccountPin
@@ -91,7 +93,7 @@ public struct Contact: Sendable, Equatable {
             let accountID = try AccountID(rawRepresentation: try reader.raw(16))
             let accountKey = try Ed25519.PublicKey(rawRepresentation: try reader.raw(32))
             let pin = AccountPin(accountID: accountID, accountKey: accountKey, deviceListVersion: try reader.u64(), deviceListDigest: try reader.raw(32))
-            let deviceList: DeviceList? = try Self.flag(&reader) ? try DeviceList(serialized: try reader.lp16("device list", maximum: Int(UInt16.max))) : nil
+            let deviceList: DeviceList? = try Self.flag(&reader) ? try DeviceList(serialized: try reader.lp16("device list", maximum: Self.maximumDeviceListBytes)) : nil
             let verified: Ed25519.PublicKey? = try Self.flag(&reader) ? try Ed25519.PublicKey(rawRepresentation: try reader.raw(32)) : nil
             guard let name = String(validating: try reader.lp8("name", maximum: Self.maximumNameBytes), as: UTF8.self) else { throw VaultError.storage("contact: name is not UTF-8") }
             let timer = try reader.u32()
@@ -127,30 +129,58 @@ public enum VaultContactTables {
     public static let expiry = "expiry"
 }
 
+extension Contact {
+    /// The checks a contact passes before it is stored (its fields are public and settable).
+    /// - Throws: ``VaultError/storage(_:)`` for a name too long, a pin digest of another length,
+    ///   or a device list of another account, another version or another digest than the pin's,
+    ///   or not signed by the pinned key.
+    func validate() throws(VaultError) {
+        guard name.utf8.count <= Self.maximumNameBytes else { throw .storage("contact names are at most \(Self.maximumNameBytes) bytes") }
+        guard pin.deviceListDigest.count == 32 else { throw .storage("the pin's device-list digest is 32 bytes") }
+        if let deviceList {
+            guard deviceList.accountID == pin.accountID, deviceList.listVersion == pin.deviceListVersion,
+                SHA256.hash(deviceList.serialized()) == pin.deviceListDigest
+            else { throw .storage("the device list is not the pinned one") }
+            do { try deviceList.verify(accountKey: pin.accountKey) } catch { throw .storage("the device list is not signed by the pinned key") }
+        }
+    }
+}
+
 extension VaultTransaction {
-    /// The contact record of `account`, with its record id.
-    func contactRecord(for account: AccountID) throws(VaultError) -> (id: RecordID, contact: Contact)? {
-        guard let id = try ids(table: VaultContactTables.contacts, lookup: account.rawRepresentation).first,
-            let bytes = try get(table: VaultContactTables.contacts, id: id)
-        else { return nil }
-        return (id, try Contact(serialized: bytes))
+    /// The contact of `account`, if any: one record at an id derived from the account id, so a
+    /// contact deleted behind the vault's back is `recordMissing`, never a first contact.
+    public func contact(for account: AccountID) throws(VaultError) -> Contact? {
+        guard let bytes = try get(table: VaultContactTables.contacts, id: keys.derivedID(table: VaultContactTables.contacts, value: account.rawRepresentation)) else {
+            return nil
+        }
+        return try Contact.decoded(bytes, for: account)
     }
 
-    /// The contact of `account`, if any.
-    public func contact(for account: AccountID) throws(VaultError) -> Contact? { try contactRecord(for: account)?.contact }
-
     /// Stores a contact, replacing the one of the same account.
+    /// - Throws: ``VaultError/storage(_:)`` if the contact fails ``Contact/validate()``.
     public mutating func putContact(_ contact: Contact) throws(VaultError) {
-        let id = try contactRecord(for: contact.accountID)?.id ?? .random()
-        try put(contact.serialized(), table: VaultContactTables.contacts, id: id, lookup: contact.accountID.rawRepresentation)
+        try contact.validate()
+        try put(
+            contact.serialized(), table: VaultContactTables.contacts,
+            id: keys.derivedID(table: VaultContactTables.contacts, value: contact.accountID.rawRepresentation))
+    }
+}
+
+extension Contact {
+    static func decoded(_ bytes: SecretBytes, for account: AccountID) throws(VaultError) -> Contact {
+        let contact = try Contact(serialized: bytes)
+        guard contact.accountID == account else { throw .storage("contact: stored for another account") }
+        return contact
     }
 }
 
 extension Vault {
     /// The contact of `account`, if any (a read transaction).
     public func contact(for account: AccountID) throws(VaultError) -> Contact? {
-        guard let (_, bytes) = try records(table: VaultContactTables.contacts, lookup: account.rawRepresentation).first else { return nil }
-        return try Contact(serialized: bytes)
+        guard let bytes = try read(table: VaultContactTables.contacts, id: keys.derivedID(table: VaultContactTables.contacts, value: account.rawRepresentation)) else {
+            return nil
+        }
+        return try Contact.decoded(bytes, for: account)
     }
 
     /// Every contact, by name.

@@ -59,7 +59,11 @@ public struct HistoryEntry: Sendable, Equatable {
         do {
             var reader = ByteReader(bytes, structure: "history entry")
             try reader.version(1)
-            outgoing = try reader.u8() == 1
+            switch try reader.u8() {
+            case 0: outgoing = false
+            case 1: outgoing = true
+            default: throw VaultError.storage("history entry: bad direction")
+            }
             peer = DeviceAddress(accountID: try AccountID(rawRepresentation: try reader.raw(16)), deviceID: try DeviceID(try reader.u32()))
             envelopeID = try EnvelopeID(rawRepresentation: try reader.raw(16))
             time = try reader.u64()
@@ -130,6 +134,19 @@ public struct OutboxEntry: Sendable {
     }
 }
 
+extension SessionRecord {
+    /// A stored record, checked to be `peer`'s (a row moved to another peer's id would not
+    /// decrypt, but a record stored under the wrong peer by a bug would be caught here).
+    static func decoded(_ bytes: SecretBytes, for peer: DeviceAddress) throws(VaultError) -> SessionRecord {
+        let record: SessionRecord
+        do { record = try SessionRecord(serialized: bytes) } catch { throw .storage("session record: \(error)") }
+        if let current = record.current?.peer, current.accountID != peer.accountID || current.deviceID != peer.deviceID {
+            throw .storage("session record: stored for another device")
+        }
+        return record
+    }
+}
+
 extension DeviceAddress {
     var lookupValue: [UInt8] { accountID.rawRepresentation + withUnsafeBytes(of: deviceID.value.bigEndian) { Array($0) } }
 }
@@ -150,18 +167,16 @@ extension VaultTransaction {
         }
     }
 
-    /// The session record held for `peer`.
+    /// The session record held for `peer`, at its derived id: a row deleted behind the vault's
+    /// back is `recordMissing`, not a missing session.
     public func session(for peer: DeviceAddress) throws(VaultError) -> SessionRecord? {
-        guard let id = try ids(table: VaultTables.sessions, lookup: peer.lookupValue).first, let bytes = try get(table: VaultTables.sessions, id: id) else {
-            return nil
-        }
-        do { return try SessionRecord(serialized: bytes) } catch { throw .storage("session record: \(error)") }
+        guard let bytes = try get(table: VaultTables.sessions, id: keys.derivedID(table: VaultTables.sessions, value: peer.lookupValue)) else { return nil }
+        return try SessionRecord.decoded(bytes, for: peer)
     }
 
     /// Stores the session record for `peer`.
     public mutating func putSession(_ record: SessionRecord, for peer: DeviceAddress) throws(VaultError) {
-        let id = try ids(table: VaultTables.sessions, lookup: peer.lookupValue).first ?? .random()
-        try put(record.serialized(), table: VaultTables.sessions, id: id, lookup: peer.lookupValue)
+        try put(record.serialized(), table: VaultTables.sessions, id: keys.derivedID(table: VaultTables.sessions, value: peer.lookupValue), lookup: peer.lookupValue)
     }
 
     /// The next position in the history: the order in which messages were committed.
@@ -183,7 +198,7 @@ extension VaultTransaction {
     /// handshake's consumption applied — in this transaction. Acknowledge the envelope to the relay
     /// after it commits. In a conversation with a disappearing timer, the message's deadline is
     /// counted from `now` (when this device stores it), or from the relay's stamp if later.
-    public mutating func commitReceived(_ opened: OpenedMessage, from sender: DeviceAddress, now: UInt64 = 0) throws(VaultError) {
+    public mutating func commitReceived(_ opened: OpenedMessage, from sender: DeviceAddress, now: UInt64) throws(VaultError) {
         if let handshake = opened.handshake {
             guard var store = try prekeyStore() else { throw .storage("a session started, but the vault holds no prekey store") }
             store.apply(handshake.consumption)
@@ -234,10 +249,8 @@ extension Vault {
 
     /// The session record held for `peer` (a read transaction).
     public func session(for peer: DeviceAddress) throws(VaultError) -> SessionRecord? {
-        guard let id = try lookUp(table: VaultTables.sessions, value: peer.lookupValue).first, let bytes = try read(table: VaultTables.sessions, id: id) else {
-            return nil
-        }
-        do { return try SessionRecord(serialized: bytes) } catch { throw .storage("session record: \(error)") }
+        guard let bytes = try read(table: VaultTables.sessions, id: keys.derivedID(table: VaultTables.sessions, value: peer.lookupValue)) else { return nil }
+        return try SessionRecord.decoded(bytes, for: peer)
     }
 
     /// Whether an envelope was processed (a read transaction): the `alreadyProcessed` answer for

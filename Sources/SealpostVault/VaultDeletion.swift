@@ -56,14 +56,17 @@ extension Vault {
     }
 
     /// Deletes the whole conversation with `account`. Returns how many messages were deleted.
+    /// Messages still in the outbox are not touched: they are sent, and enter the history when
+    /// the relay accepts them.
     @discardableResult
     public func deleteConversation(with account: AccountID) throws(VaultError) -> Int {
-        let ids = try lookUp(table: VaultConversationTables.history, value: account.rawRepresentation)
-        try write { (tx: inout VaultTransaction) throws(VaultError) in
+        let count = try write { (tx: inout VaultTransaction) throws(VaultError) -> Int in
+            let ids = try tx.ids(table: VaultConversationTables.history, lookup: account.rawRepresentation)
             for id in ids { try tx.deleteMessage(id) }
+            return ids.count
         }
         try truncateLog()
-        return ids.count
+        return count
     }
 
     /// Deletes every disappearing message whose time has come. Returns how many were deleted.
@@ -80,17 +83,34 @@ extension Vault {
             } catch {
                 throw .storage("\(error)")
             }
+            var deleted = 0
             for row in due {
                 let id = RecordID(unchecked: [UInt8](row["record_id"] as Data))
                 let plaintext = try keys.open([UInt8](row["ciphertext"] as Data), table: VaultContactTables.expiry, id: id, version: UInt64(row["version"] as Int64))
-                let message = plaintext.withUnsafeBytes { RecordID(unchecked: Array($0.prefix(16))) }
+                // The ordering column only selects candidates: the authenticated deadline decides.
+                let (message, dueAt) = try Self.deadline(plaintext)
+                guard dueAt <= now else { continue }
                 try tx.delete(table: VaultConversationTables.history, id: message)
                 try tx.delete(table: VaultContactTables.expiry, id: id)
+                deleted += 1
             }
-            return due.count
+            return deleted
         }
         if deleted > 0 { try truncateLog() }
         return deleted
+    }
+
+    /// `history record id (16) ‖ u64 due`, parsed strictly.
+    static func deadline(_ plaintext: SecretBytes) throws(VaultError) -> (RecordID, UInt64) {
+        do {
+            var reader = ByteReader(plaintext.withUnsafeBytes { Array($0) }, structure: "deadline")
+            let id = RecordID(unchecked: try reader.raw(16))
+            let due = try reader.u64()
+            try reader.finish()
+            return (id, due)
+        } catch {
+            throw .storage("deadline: \(error)")
+        }
     }
 
     /// When the next disappearing message is due, if any.
@@ -111,21 +131,30 @@ extension Vault {
     public func pruneProcessed(now: UInt64) throws(VaultError) -> Int {
         guard now > Limits.processedEnvelopeMemory else { return 0 }
         let cutoff = Int64(clamping: now - Limits.processedEnvelopeMemory)
+        let pruned: Int
         do {
-            return try pool.write { db in
+            pruned = try pool.write { db in
                 try db.execute(sql: "DELETE FROM record WHERE table_name = ? AND ordering < ?", arguments: [VaultConversationTables.processed, cutoff])
                 return db.changesCount
             }
         } catch {
             throw .storage("\(error)")
         }
+        if pruned > 0 { try truncateLog() }
+        return pruned
     }
 
     /// Checkpoints the write-ahead log into the file and truncates it, so deleted rows (already
     /// overwritten in the file by `secure_delete`) leave no copy in the log.
+    /// A reader of this process holding the log makes the checkpoint report "busy": it is tried
+    /// again a few times, and otherwise left to the next deletion (or close) to complete.
     func truncateLog() throws(VaultError) {
         do {
-            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+            for attempt in 0..<5 {
+                let busy = try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") ?? 0 }
+                if busy == 0 { return }
+                Thread.sleep(forTimeInterval: 0.002 * Double(attempt + 1))
+            }
         } catch {
             throw .storage("\(error)")
         }

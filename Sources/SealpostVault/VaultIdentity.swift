@@ -21,7 +21,8 @@ public struct StoredIdentity: Sendable {
     /// `u8 version = 0x01 ‖ account id (16) ‖ account key (32) ‖ lp16(device certificate)
     /// ‖ device key seed (32) ‖ u8 has account private key (0/1) ‖ [account key seed (32)]`.
     func serialized() -> SecretBytes {
-        var writer = ByteWriter()
+        // Sized up front, so no copy holding the seeds is left behind by a reallocation.
+        var writer = ByteWriter(capacity: 1 + 16 + 32 + 2 + DeviceCertificate.byteCount + 32 + 1 + 32)
         writer.u8(1)
         writer.raw(identity.accountID.rawRepresentation)
         writer.raw(identity.accountKey.rawRepresentation)

@@ -155,6 +155,13 @@ package struct RecordKeys: Sendable {
         }
     }
 
+    /// The record id of the one record of `table` for `value` (a contact, a session):
+    /// `HMAC-SHA256(blind-index key, lp8("id/" ‖ table) ‖ value)`, first 16 bytes. A fixed id puts
+    /// the record under the manifest's watch by id: deleting it is `recordMissing`.
+    package func derivedID(table: String, value: [UInt8]) -> RecordID {
+        RecordID(unchecked: blindIndex(table: "id/" + table, value: value))
+    }
+
     /// `HMAC-SHA256(blind-index key, lp8(table) ‖ value)`, first 16 bytes.
     package func blindIndex(table: String, value: [UInt8]) -> [UInt8] {
         HMACSHA256.authenticationCode(forConcatenationOf: [[UInt8(table.utf8.count)] + Array(table.utf8), value], using: blindIndex)

@@ -113,8 +113,9 @@ struct Serve: AsyncParsableCommand {
                 registrationsPerHour: registrationsPerHour ?? file.registrationsPerHour ?? 10,
                 uploadsPerSecond: uploadsPerSecond ?? file.uploadsPerSecond ?? 2_000),
             serveMetrics: metricsListen == nil)
-        // Frames up to the largest send request (`/v1/send`); each route bounds its messages.
-        var server = HTTPServerBuilder.http1WebSocketUpgrade(webSocketRouter: router, configuration: .init(ws: .init(maxFrameSize: RelayServer.maximumWebSocketFrameBytes)))
+        // WebSocket frames of at most 16 KiB; larger messages come fragmented, and each route bounds
+        // the whole message it assembles.
+        var server = HTTPServerBuilder.http1WebSocketUpgrade(webSocketRouter: router)
         if let tlsCert, let tlsKey {
             let chain = try NIOSSLCertificate.fromPEMFile(tlsCert).map { NIOSSLCertificateSource.certificate($0) }
             let key = try NIOSSLPrivateKey(file: tlsKey, format: .pem)

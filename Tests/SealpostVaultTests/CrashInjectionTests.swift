@@ -153,7 +153,7 @@ struct Conversation {
                     alreadyProcessed: { key in (try? vault.isProcessed(key)) ?? false },
                     now: party.now, randomness: &random)
                 try tick()
-                try party.vault.write { (tx: inout VaultTransaction) throws(VaultError) in try tx.commitReceived(opened, from: unverified.claimedSender) }
+                try party.vault.write { (tx: inout VaultTransaction) throws(VaultError) in try tx.commitReceived(opened, from: unverified.claimedSender, now: delivery.receivedAt) }
             } catch EnvelopeError.session(.duplicate) {
                 // Committed before a crash, not yet acknowledged: acknowledge it now.
             }

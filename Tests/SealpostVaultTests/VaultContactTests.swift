@@ -107,6 +107,14 @@ struct VaultContactTests {
         let changed = try #require(try vault.contact(for: carol.accountID))
         #expect(!changed.isVerified && changed.deviceList == nil)
 
+        // A name made too long after creation, or a list that is not the pinned one, is refused
+        // when stored.
+        var renamed = try #require(try vault.contact(for: bob.accountID))
+        renamed.name = String(repeating: "y", count: 300)
+        #expect(throws: VaultError.self) { try vault.write { (tx: inout VaultTransaction) throws(VaultError) in try tx.putContact(renamed) } }
+        var relisted = try #require(try vault.contact(for: bob.accountID))
+        relisted.deviceList = try makeContact("z").0.deviceList
+        #expect(throws: VaultError.self) { try vault.write { (tx: inout VaultTransaction) throws(VaultError) in try tx.putContact(relisted) } }
         // A name too long, or a device list of another account, is refused.
         #expect(throws: VaultError.self) { try Contact(pin: bob.pin, name: String(repeating: "x", count: 256)) }
         let otherList = try #require(try makeContact("x").0.deviceList)
@@ -135,6 +143,8 @@ struct VaultContactTests {
         #expect(throws: VaultError.staleRecord("contact")) { try vault.contacts() }
         try vault.pool.write { db in try db.execute(sql: "DELETE FROM record WHERE table_name = 'contact'") }
         #expect(throws: VaultError.recordMissing("contact")) { try vault.contacts() }
+        // Deleted behind the vault's back is never a first contact.
+        #expect(throws: VaultError.recordMissing("contact")) { try vault.contact(for: carol.accountID) }
     }
 
     @Test func contactEncodingsAreStrict() throws {

@@ -155,7 +155,7 @@ final class SendSockets: @unchecked Sendable {
         return try await withCheckedThrowingContinuation { continuation in
             lock.withLock { waiting[id] = continuation }
             Task {
-                do { try await writer.write(.binary(frame)) } catch {
+                do { try await writer.writeBinaryMessage(frame) } catch {
                     lock.withLock { waiting.removeValue(forKey: id) }?.resume(throwing: error)
                 }
             }

@@ -46,8 +46,6 @@ public enum RelayServer {
 
     /// The largest upload body: a full content field and 1 024 recipient entries.
     public static let maximumUploadBytes = 6 << 20
-    /// The largest WebSocket frame the relay reads: a whole send request (`/v1/send`).
-    public static let maximumWebSocketFrameBytes = SendSocket.maximumMessageBytes
     /// The largest body of any other request.
     public static let maximumRequestBytes = 64 << 10
     /// The most envelope bytes one `GET /v1/messages` answer carries.
@@ -230,7 +228,8 @@ public enum RelayServer {
             group.addTask {
                 var cursor: UInt64 = 0
                 func send(_ envelope: StoredEnvelope) async throws {
-                    try await outbound.write(.binary(ByteBuffer(bytes: envelope.deliveryFrame())))
+                    // Fragmented into frames of at most 16 KiB, the size clients read by default.
+                    try await outbound.writeBinaryMessage(ByteBuffer(bytes: envelope.deliveryFrame()))
                     service.metrics.envelopesDelivered.increment()
                     cursor = envelope.sequence
                 }
