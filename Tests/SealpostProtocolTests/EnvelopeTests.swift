@@ -50,6 +50,22 @@ struct EnvelopeTests {
         #expect(!contains(bytes, mail.alice.identity.deviceKey.publicKey.rawRepresentation))
     }
 
+    /// `Content.maximumBytes` is exactly what an envelope's content carries: the largest content
+    /// seals into the largest bucket and opens back; one byte more is refused by both layers.
+    @Test func theLargestContentFillsTheLargestEnvelope() throws {
+        let header = 1 + 1 + MessageID.byteCount + 8 + 1 + 4 + 1 + 3  // … ‖ lp32 ‖ lp8("a/b")
+        let largest = try Content(sentAt: 1, body: .binary(mediaType: "a/b", data: [UInt8](repeating: 7, count: Content.maximumBytes - header)))
+        let bytes = largest.serialized()
+        #expect(bytes.count == Content.maximumBytes)
+        let envelopeID = EnvelopeID.random()
+        let prepared = try PreparedContent(bytes, envelopeID: envelopeID)
+        #expect(prepared.content.count == SealedEnvelope.maximumContentFieldBytes)
+        let opened = try PreparedContent.open(prepared.content, envelopeID: envelopeID, contentKey: prepared.storedContentKey)
+        #expect(try Content(serialized: opened) == largest)
+        #expect(throws: EnvelopeError.self) { try PreparedContent(bytes + [0], envelopeID: .random()) }
+        #expect(throws: WireError.self) { try Content(serialized: bytes + [0]) }
+    }
+
     @Test func paddingHidesLengthsWithinABucket() throws {
         var mail = Mail()
         _ = try mail.bobOpens(mail.delivery(try mail.aliceSends("start"), to: 0), at: 0)

@@ -21,6 +21,7 @@ struct VectorFilesTests {
         "identity/safety-numbers.json",
         "handshake/pqxdh.json",
         "ratchet/conversation.json",
+        "content/content.json",
     ]
 
     @Test(arguments: requiredFiles)

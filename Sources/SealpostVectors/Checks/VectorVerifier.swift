@@ -27,7 +27,7 @@ public enum VectorVerifier {
     /// The checker for a group type, across every layer that has vectors.
     static func checker(for type: String) -> ((VectorGroup, VectorTest) -> CheckOutcome)? {
         PrimitiveChecks.checker(for: type) ?? IdentityChecks.checker(for: type) ?? HandshakeChecks.checker(for: type) ?? RatchetChecks.checker(for: type)
-            ?? EnvelopeChecks.checker(for: type) ?? VaultChecks.checker(for: type)
+            ?? EnvelopeChecks.checker(for: type) ?? VaultChecks.checker(for: type) ?? ContentChecks.checker(for: type)
     }
 
     /// Checks one parsed file.

@@ -17,6 +17,7 @@ public enum VectorGenerator {
         "envelope/certificates.json",
         "envelope/sealed-envelopes.json",
         "vault/key-hierarchy.json",
+        "content/content.json",
     ]
 
     /// Generates every file into `directory` (normally `Vectors/`) and returns the paths written.
@@ -31,6 +32,7 @@ public enum VectorGenerator {
             ("envelope/certificates.json", try EnvelopeVectors.certificates()),
             ("envelope/sealed-envelopes.json", try EnvelopeVectors.sealedEnvelopes()),
             ("vault/key-hierarchy.json", try VaultVectors.generate()),
+            ("content/content.json", try ContentVectors.generate()),
         ]
         var written: [URL] = []
         for (path, text) in contents {
