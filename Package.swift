@@ -12,8 +12,10 @@ let package = Package(
         .library(name: "SealpostVectors", targets: ["SealpostVectors"]),
         .library(name: "SealpostRelay", targets: ["SealpostRelay"]),
         .library(name: "SealpostVault", targets: ["SealpostVault"]),
+        .library(name: "SealpostClient", targets: ["SealpostClient"]),
         .executable(name: "sealpost-vectors", targets: ["sealpost-vectors"]),
         .executable(name: "sealpost-relay", targets: ["sealpost-relay"]),
+        .executable(name: "sealpost", targets: ["sealpost"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
@@ -94,6 +96,30 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        // The client SDK: registration, key maintenance, sealed fan-out sends with an outbox, the
+        // authenticated receive loop that commits to the vault before acknowledging.
+        .target(
+            name: "SealpostClient",
+            dependencies: [
+                "SealpostVault", "SealpostProtocol", "SealpostWire", "SealpostCrypto",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
+        // The `sealpost` command-line client, with `sealpost demo` (a relay embedded on loopback).
+        .executableTarget(
+            name: "sealpost",
+            dependencies: [
+                "SealpostClient", "SealpostRelay", "SealpostVault", "SealpostProtocol", "SealpostWire", "SealpostCrypto",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The vector file format, its loader and its checkers, shared by the tests and the CLI.
         .target(
             name: "SealpostVectors",
@@ -122,10 +148,16 @@ let package = Package(
             name: "SealpostProtocolTests",
             dependencies: ["SealpostProtocol", "SealpostWire", "SealpostCrypto"]
         ),
+        // A real `sealpost-relay` process on 127.0.0.1 for the end-to-end tests.
+        .target(
+            name: "SealpostTestSupport",
+            dependencies: ["SealpostWire"],
+            path: "Tests/SealpostTestSupport"
+        ),
         .testTarget(
             name: "SealpostRelayTests",
             dependencies: [
-                "SealpostRelay", "SealpostProtocol", "SealpostWire", "SealpostCrypto",
+                "SealpostRelay", "SealpostProtocol", "SealpostWire", "SealpostCrypto", "SealpostTestSupport",
                 // Built before the tests, which start it as a real process on 127.0.0.1.
                 "sealpost-relay",
                 // A real WebSocket client for the end-to-end tests against a relay process.
@@ -139,6 +171,14 @@ let package = Package(
             ],
             // A self-signed certificate for 127.0.0.1, read in place by the TLS test.
             exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "SealpostClientTests",
+            dependencies: [
+                "SealpostClient", "SealpostVault", "SealpostProtocol", "SealpostWire", "SealpostCrypto", "SealpostTestSupport",
+                // Built before the tests, which start it as a real process on 127.0.0.1.
+                "sealpost-relay",
+            ]
         ),
         .testTarget(
             name: "SealpostVaultTests",

@@ -8,6 +8,7 @@ import SealpostCrypto
 import SealpostProtocol
 import SealpostRelay
 import SealpostWire
+import SealpostTestSupport
 
 /// A device of the end-to-end tests: everything a client keeps, talking to a real relay.
 struct E2EDevice {

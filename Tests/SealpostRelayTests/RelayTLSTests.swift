@@ -4,6 +4,7 @@ import NIOCore
 import NIOSSL
 import Testing
 import SealpostWire
+import SealpostTestSupport
 
 @Suite("Relay over TLS")
 struct RelayTLSTests {

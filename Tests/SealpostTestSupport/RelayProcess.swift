@@ -6,19 +6,25 @@ import SealpostWire
 
 /// A `sealpost-relay serve` process on 127.0.0.1 with its own data folder, for end-to-end tests.
 /// It listens on a port the system picks; `stop` ends it (SIGTERM), `kill` crashes it (SIGKILL).
-final class RelayProcess: @unchecked Sendable {
+public final class RelayProcess: @unchecked Sendable {
     let process = Process()
-    let data: URL
+    /// The data folder.
+    public let data: URL
     let output = Pipe()
-    private(set) var port = 0
-    static let origin = "http://relay.test"
+    /// The port it listens on.
+    public private(set) var port = 0
+    /// The operator root fingerprint it printed at start.
+    public private(set) var rootFingerprint = ""
+    /// The origin it runs with.
+    public static let origin = "http://relay.test"
 
     /// The binary SwiftPM built beside the test runner.
-    static var binary: URL {
+    public static var binary: URL {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("sealpost-relay")
     }
 
-    init(data: URL, arguments: [String] = []) throws {
+    /// Starts the relay on `data` and waits until it listens.
+    public init(data: URL, arguments: [String] = []) throws {
         self.data = data
         process.executableURL = Self.binary
         process.arguments = ["serve", "--listen", "127.0.0.1:0", "--data", data.path, "--origin", Self.origin] + arguments
@@ -37,6 +43,9 @@ final class RelayProcess: @unchecked Sendable {
             let chunk = handle.availableData
             if chunk.isEmpty { if !process.isRunning { break }; continue }
             text += String(decoding: chunk, as: UTF8.self)
+            if let range = text.range(of: "operator root fingerprint: ") {
+                rootFingerprint = String(text[range.upperBound...].prefix { !$0.isWhitespace })
+            }
             if let range = text.range(of: "listening on 127.0.0.1:") {
                 let digits = text[range.upperBound...].prefix { $0.isNumber }
                 if let port = Int(digits), port != 0 { return port }
@@ -45,15 +54,18 @@ final class RelayProcess: @unchecked Sendable {
         throw RelayProcessError(message: "the relay did not start: \(text)")
     }
 
-    var url: String { "http://127.0.0.1:\(port)" }
+    /// `http://127.0.0.1:PORT`.
+    public var url: String { "http://127.0.0.1:\(port)" }
 
-    func stop() {
+    /// Ends it with SIGTERM (a clean shutdown).
+    public func stop() {
         guard process.isRunning else { return }
         process.terminate()
         process.waitUntilExit()
     }
 
-    func kill() {
+    /// Crashes it with SIGKILL.
+    public func kill() {
         guard process.isRunning else { return }
         Foundation.kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
@@ -62,7 +74,7 @@ final class RelayProcess: @unchecked Sendable {
     deinit { kill() }
 
     /// One HTTP request; returns the status and body.
-    func request(_ method: String, _ path: String, body: [UInt8]? = nil, authorization: String? = nil) async throws -> (status: Int, body: [UInt8]) {
+    public func request(_ method: String, _ path: String, body: [UInt8]? = nil, authorization: String? = nil) async throws -> (status: Int, body: [UInt8]) {
         var request = URLRequest(url: URL(string: url + path)!)
         request.httpMethod = method
         request.timeoutInterval = 20
@@ -73,7 +85,8 @@ final class RelayProcess: @unchecked Sendable {
     }
 }
 
-struct RelayProcessError: Error, CustomStringConvertible {
+public struct RelayProcessError: Error, CustomStringConvertible {
     let message: String
-    var description: String { message }
+    /// The reason.
+    public var description: String { message }
 }

@@ -1,0 +1,210 @@
+import Foundation
+import SealpostCrypto
+import SealpostProtocol
+import SealpostVault
+import SealpostWire
+
+extension SealpostClient {
+    /// Sends `body` to every device of `account` as one multi-recipient upload over a connection
+    /// that carries no authentication, and — when this account has other devices — a sync
+    /// transcript to them as a separate upload after a random delay (`Spec/client.md`,
+    /// "Sending").
+    ///
+    /// The advanced sessions and the outbox entries commit to the vault before the upload; the
+    /// entries move to the history once the relay accepts it. An upload that fails stays in the
+    /// outbox for ``flushOutbox()``: the same ratchet messages, re-sealed, under the same
+    /// envelope id.
+    /// - Throws: ``ClientError/keyChangeNotAccepted(_:)`` when a verified contact's key changed.
+    @discardableResult
+    public func send(_ body: ContentBody, to account: AccountID) async throws(ClientError) -> MessageID {
+        let now = clock()
+        let attachSecret: Bool = switch body {
+        case .text, .binary, .disappearingTimer: true
+        default: false
+        }
+        let content = try checked("content") {
+            try Content(sentAt: now * 1_000, accessSecret: attachSecret ? profile.accessSecret.rawRepresentation : nil, body: body)
+        }
+        let envelopeID = try await commitSending(content, to: account, now: now)
+        try await upload(envelopeID)
+        if account != address.accountID, case .text = body {
+            try await sendTranscript(of: content, to: account)
+        } else if account != address.accountID, case .binary = body {
+            try await sendTranscript(of: content, to: account)
+        }
+        return content.messageID
+    }
+
+    /// Sends a text to a user by name.
+    @discardableResult
+    public func send(text: String, to name: String) async throws(ClientError) -> MessageID {
+        try await send(.text(text), to: try await lookUp(name))
+    }
+
+    /// The transcript of a sent message for this account's other devices, if it has any.
+    func sendTranscript(of content: Content, to account: AccountID) async throws(ClientError) {
+        let own = try await devices(of: address.accountID)
+        guard own.devices.devices.contains(where: { $0.certificate.deviceID != address.deviceID }) else { return }
+        // A random delay, so the relay cannot pair the two uploads by their timing alone.
+        try? await Task.sleep(for: .milliseconds(Int.random(in: 50...500)))
+        let transcript = try checked("transcript") {
+            try Content(sentAt: content.sentAt, body: .syncTranscript(try SyncTranscript(recipient: account, content: content)))
+        }
+        let envelopeID = try await commitSending(transcript, to: address.accountID, now: clock())
+        try await upload(envelopeID)
+    }
+
+    /// Encrypts `content` once and its key to every current device of `account` (this device
+    /// excluded), committing the sessions and outbox entries. Returns the envelope id.
+    func commitSending(_ content: Content, to account: AccountID, now: UInt64) async throws(ClientError) -> EnvelopeID {
+        let plaintext = content.serialized()
+        let prepared = try checked("content") { try PreparedContent(plaintext, envelopeID: .random()) }
+        let devices = try await trustedDevices(of: account, now: now)
+        var sessions: [(DeviceAddress, SessionRecord)] = []
+        for device in devices.devices where DeviceAddress(accountID: account, deviceID: device.certificate.deviceID) != address {
+            let recipient = DeviceAddress(accountID: account, deviceID: device.certificate.deviceID)
+            sessions.append((recipient, try await session(with: recipient, devices: devices, now: now)))
+        }
+        guard !sessions.isEmpty else { throw .invalidData("the account has no other device to send to") }
+        var entries: [(SessionRecord, OutboxEntry)] = []
+        for (recipient, record) in sessions {
+            let sent = try checked("encryption") { try record.encrypt(prepared, now: now, randomness: &ratchetRandomness) }
+            entries.append((sent.record, OutboxEntry(recipient: recipient, message: sent.message, content: prepared, body: plaintext, createdAt: now)))
+        }
+        try inVault { () throws(VaultError) in
+            try vault.write { (tx: inout VaultTransaction) throws(VaultError) in
+                for (record, entry) in entries { try tx.commitSending(record, entry: entry) }
+            }
+        }
+        return prepared.envelopeID
+    }
+
+    /// The session held with `recipient`, or a new one from its prekey bundle.
+    func session(with recipient: DeviceAddress, devices: AccountDevices, now: UInt64) async throws(ClientError) -> SessionRecord {
+        if let record = try inVault({ () throws(VaultError) in try vault.session(for: recipient) }), record.current != nil { return record }
+        let bundle = try await api.bundle(recipient)
+        let pin = try contact(recipient.accountID)?.pin
+        let result = try checked("prekey bundle") {
+            try Handshake.initiate(
+                identity: stored.identity, accountID: recipient.accountID, accountKey: devices.accountKey, deviceList: devices.deviceList,
+                bundle: bundle, pinned: pin, now: now, randomness: &handshakeRandomness)
+        }
+        var record = SessionRecord()
+        record.promote(try checked("session") { try SessionState(initiator: result, randomness: &ratchetRandomness) })
+        return record
+    }
+
+    /// The devices of `account`, from the cache or the relay.
+    func devices(of account: AccountID, refresh: Bool = false) async throws(ClientError) -> (devices: AccountDevices, fetchedAt: UInt64) {
+        let now = clock()
+        if !refresh, let cached = directory[account], now < cached.fetchedAt + Self.directoryCacheLifetime { return cached }
+        let fetched = (devices: try await api.accountDevices(account), fetchedAt: now)
+        directory[account] = fetched
+        return fetched
+    }
+
+    /// The devices of `account`, checked against its pinned key and device list (trust on first
+    /// use for a new contact); a changed key of a verified contact blocks.
+    func trustedDevices(of account: AccountID, now: UInt64, refresh: Bool = false) async throws(ClientError) -> AccountDevices {
+        let devices = try await devices(of: account, refresh: refresh).devices
+        let existing = try contact(account)
+        let check = try checked("device list") {
+            try AccountTrustCheck(accountID: account, accountKey: devices.accountKey, deviceList: devices.deviceList, pinned: existing?.pin)
+        }
+        if case .changed = check.decision, let existing, existing.verifiedAccountKey != nil {
+            throw .keyChangeNotAccepted(account)
+        }
+        var contact: Contact
+        if let existing { contact = existing } else { contact = try inVault { () throws(VaultError) in try Contact(pin: check.pin, name: "\(account)") } }
+        if contact.pin != check.pin || contact.deviceList != devices.deviceList {
+            contact.pin = check.pin
+            contact.deviceList = devices.deviceList
+            let updated = contact
+            try inVault { () throws(VaultError) in try vault.write { (tx: inout VaultTransaction) throws(VaultError) in try tx.putContact(updated) } }
+        }
+        for device in devices.devices {
+            guard devices.deviceList.device(device.certificate.deviceID)?.deviceKey == device.certificate.deviceKey else {
+                throw .invalidData("the relay's device \(device.certificate.deviceID) is not in the account's signed list")
+            }
+            try checked("device certificate") { try device.certificate.verify(accountKey: devices.accountKey) }
+        }
+        return devices
+    }
+
+    /// Uploads everything in the outbox, oldest first. Returns how many envelopes were accepted.
+    @discardableResult
+    public func flushOutbox() async throws(ClientError) -> Int {
+        var seen: [EnvelopeID] = []
+        for (_, entry) in try inVault({ () throws(VaultError) in try vault.outbox() }) where !seen.contains(entry.content.envelopeID) {
+            seen.append(entry.content.envelopeID)
+        }
+        for envelopeID in seen { try await upload(envelopeID) }
+        return seen.count
+    }
+
+    /// Seals the outbox entries of `envelopeID` in one upload and sends it; on a stale-device
+    /// answer, refreshes the account's devices, drops entries of removed devices, encrypts to
+    /// added ones, and tries again (at most three times).
+    func upload(_ envelopeID: EnvelopeID) async throws(ClientError) {
+        for attempt in 0..<3 {
+            let now = clock()
+            let entries = try inVault { () throws(VaultError) in try vault.outbox() }.filter { $0.entry.content.envelopeID == envelopeID }
+            guard let first = entries.first else { return }
+            let account = first.entry.recipient.accountID
+            let devices = try await trustedDevices(of: account, now: now, refresh: attempt > 0)
+            let current = Set(devices.devices.map(\.certificate.deviceID))
+            // Devices gone from the account: their entries leave the outbox.
+            let gone = entries.filter { !current.contains($0.entry.recipient.deviceID) }.map(\.id)
+            // Devices added since: the same content key, encrypted to them too.
+            let covered = Set(entries.map(\.entry.recipient.deviceID))
+            var added: [(SessionRecord, OutboxEntry)] = []
+            for device in devices.devices where !covered.contains(device.certificate.deviceID) {
+                let recipient = DeviceAddress(accountID: account, deviceID: device.certificate.deviceID)
+                guard recipient != address else { continue }
+                let record = try await session(with: recipient, devices: devices, now: now)
+                let sent = try checked("encryption") { try record.encrypt(first.entry.content, now: now, randomness: &ratchetRandomness) }
+                added.append((sent.record, OutboxEntry(recipient: recipient, message: sent.message, content: first.entry.content, body: first.entry.body, createdAt: now)))
+            }
+            if !gone.isEmpty || !added.isEmpty {
+                let (removed, new) = (gone, added)
+                try inVault { () throws(VaultError) in
+                    try vault.write { (tx: inout VaultTransaction) throws(VaultError) in
+                        for id in removed { try tx.delete(table: VaultTables.outbox, id: id) }
+                        for (record, entry) in new { try tx.commitSending(record, entry: entry) }
+                    }
+                }
+                continue
+            }
+            let certificate = try await senderCertificate()
+            let access: DeliveryAccess = try contact(account)?.accessSecret.map { secret throws(ClientError) in
+                .key(try checked("access key") { try secret.accessKey(for: account) })
+            } ?? .none
+            var messages: [(recipient: EnvelopeRecipient, message: SessionMessage)] = []
+            for (_, entry) in entries {
+                guard let device = devices.devices.first(where: { $0.certificate.deviceID == entry.recipient.deviceID }),
+                    let envelopeKey = device.envelopeKey,
+                    let peer = try inVault({ () throws(VaultError) in try vault.session(for: entry.recipient) })?.current?.peer
+                else { throw .invalidData("device \(entry.recipient.deviceID) has no envelope key or session yet") }
+                let recipient = try checked("envelope key") {
+                    try EnvelopeRecipient(peer: peer, envelopeKey: envelopeKey, fetchedAt: directory[account]?.fetchedAt ?? now, access: access, now: now)
+                }
+                messages.append((recipient, entry.message))
+            }
+            let upload = try checked("sealing") { try EnvelopeSealer.seal(first.entry.content, messages: messages, certificate: certificate) }
+            do {
+                try await api.send(upload)
+            } catch {
+                if error.relayCode == "staleDevices" { continue }
+                throw error
+            }
+            let ids = entries.map(\.id)
+            try inVault { () throws(VaultError) in
+                try vault.write { (tx: inout VaultTransaction) throws(VaultError) in
+                    for id in ids { try tx.commitSent(id, at: now) }
+                }
+            }
+            return
+        }
+        throw .invalidData("the account's devices kept changing during the send; it stays in the outbox")
+    }
+}

@@ -1,0 +1,257 @@
+import Foundation
+import SealpostCrypto
+import SealpostProtocol
+import SealpostVault
+import SealpostWire
+
+/// A Sealpost device: what a client app links (`Spec/client.md`).
+///
+/// Everything the device knows lives in its ``Vault``; the actor holds only caches (the relay's
+/// directory answers, the current sender certificate). Every state change commits to the vault
+/// **before** the relay is told anything that depends on it: a send commits the advanced session
+/// and the outbox entry before the upload; a receive commits the session, the message and the
+/// processed marker before the acknowledgement.
+public actor SealpostClient {
+    /// The device's vault (apps read history and contacts from it directly).
+    public nonisolated let vault: Vault
+    let api: RelayAPI
+    var profile: ClientProfile
+    var stored: StoredIdentity
+    var trust: OperatorTrust
+    var certificate: SenderCertificate?
+    /// Directory answers, with when they were fetched (envelope keys may be used for
+    /// ``Limits/envelopeKeyCacheLifetime`` after that).
+    var directory: [AccountID: (devices: AccountDevices, fetchedAt: UInt64)] = [:]
+    var ratchetRandomness = SystemRatchetRandomness()
+    var handshakeRandomness = SystemHandshakeRandomness()
+    /// Seconds since the Unix epoch.
+    let clock: @Sendable () -> UInt64
+
+    /// How long a directory answer is reused before it is fetched again.
+    static let directoryCacheLifetime: UInt64 = 600
+
+    init(vault: Vault, profile: ClientProfile, stored: StoredIdentity, clock: @escaping @Sendable () -> UInt64) throws(ClientError) {
+        self.vault = vault
+        self.api = RelayAPI(endpoint: profile.endpoint)
+        self.profile = profile
+        self.stored = stored
+        self.trust = try profile.trust()
+        self.clock = clock
+    }
+
+    /// The system clock, in seconds.
+    public static let systemClock: @Sendable () -> UInt64 = { UInt64(Date().timeIntervalSince1970) }
+
+    /// This device's address.
+    public var address: DeviceAddress { DeviceAddress(accountID: stored.identity.accountID, deviceID: stored.identity.deviceID) }
+    /// The account's user name.
+    public var userName: String { profile.userName }
+    /// The relay.
+    public var endpoint: RelayEndpoint { profile.endpoint }
+    var authorization: String { profile.authorization(for: address) }
+
+    // MARK: Lifecycle
+
+    /// Registers a new account with one device at `endpoint` and stores everything in `vault`:
+    /// checks the operator's root against `rootFingerprint`, creates the account and device keys,
+    /// registers the device, publishes prekeys, an envelope key and access settings, and claims
+    /// `userName`.
+    ///
+    /// The private keys are committed to the vault before anything that depends on them is
+    /// published. The account accepts sealed mail from anyone (its delivery access secret goes to
+    /// contacts inside messages; `Spec/client.md`, "Access").
+    public static func register(
+        vault: Vault, endpoint: RelayEndpoint, rootFingerprint: String, userName: String, invite: String? = nil,
+        clock: @escaping @Sendable () -> UInt64 = systemClock
+    ) async throws(ClientError) -> SealpostClient {
+        guard try inVault({ () throws(VaultError) in try vault.identity() }) == nil else { throw .alreadyRegistered }
+        let name = try checked("user name") { try UserName(userName) }
+        let api = RelayAPI(endpoint: endpoint)
+        defer { Task { await api.shutdown() } }
+        let info = try await api.operatorInfo()
+        do { _ = try OperatorTrust(rootKey: info.rootKey, fingerprint: rootFingerprint) } catch { throw .untrustedOperator("\(error)") }
+
+        let now = clock()
+        let accountKey = Ed25519.PrivateKey.generate()
+        let accountID = try await api.createAccount(accountKey: accountKey.publicKey, invite: invite)
+        let deviceKey = Ed25519.PrivateKey.generate()
+        let deviceID = try checked("device id") { try DeviceID(1) }
+        let certificate = DeviceCertificate.issue(accountKey: accountKey, accountID: accountID, deviceID: deviceID, deviceKey: deviceKey.publicKey, createdAt: now)
+        let list = try checked("device list") {
+            try DeviceList.sign(
+                accountKey: accountKey, accountID: accountID, listVersion: 1, issuedAt: now,
+                devices: [.init(deviceID: deviceID, deviceKey: deviceKey.publicKey)], revoked: [])
+        }
+        let identity = try checked("identity") {
+            try DeviceIdentity(accountID: accountID, accountKey: accountKey.publicKey, certificate: certificate, deviceKey: deviceKey)
+        }
+        let stored = try inVault { () throws(VaultError) in try StoredIdentity(identity: identity, accountKey: accountKey) }
+        let profile = ClientProfile(
+            endpoint: endpoint, rootFingerprint: rootFingerprint, operatorInfo: info, credential: .random(count: 32),
+            accessSecret: .generate(), userName: name.value)
+        // The account's own contact: its pin lets this device check its account's device lists.
+        let ownPin = AccountPin(accountID: accountID, accountKey: accountKey.publicKey, deviceListVersion: 1, deviceListDigest: SHA256.hash(list.serialized()))
+        try inVault { () throws(VaultError) in
+            try vault.write { (tx: inout VaultTransaction) throws(VaultError) in
+                try tx.putIdentity(stored)
+                try tx.put(profile.serialized(), table: VaultTables.identity, id: ClientProfile.recordID)
+                try tx.putContact(try Contact(pin: ownPin, deviceList: list, verifiedAccountKey: accountKey.publicKey, name: name.value))
+            }
+        }
+        try await api.registerDevice(DeviceRegistration.sign(
+            deviceList: list, certificate: certificate, credential: profile.credential, time: now, origin: endpoint.origin, deviceKey: deviceKey))
+        let client = try SealpostClient(vault: vault, profile: profile, stored: stored, clock: clock)
+        let accessKey = try checked("access key") { try profile.accessSecret.accessKey(for: accountID) }
+        try await client.api.setAccess(AccessSettings(anyoneMayWrite: true, verifier: accessKey.verifier), authorization: client.authorization)
+        try await client.maintainKeys()
+        try await client.api.setUserName(name, authorization: client.authorization)
+        return client
+    }
+
+    /// Opens the device registered in `vault`, refreshing the operator's certificates and the
+    /// device's keys at the relay when it can be reached.
+    public static func open(vault: Vault, clock: @escaping @Sendable () -> UInt64 = systemClock) async throws(ClientError) -> SealpostClient {
+        guard let stored = try inVault({ () throws(VaultError) in try vault.identity() }),
+            let bytes = try inVault({ () throws(VaultError) in try vault.read(table: VaultTables.identity, id: ClientProfile.recordID) })
+        else { throw .notRegistered }
+        return try SealpostClient(vault: vault, profile: try ClientProfile(serialized: bytes), stored: stored, clock: clock)
+    }
+
+    /// Closes the connections to the relay (the vault stays open: its owner closes it).
+    public func close() async {
+        await api.shutdown()
+    }
+
+    // MARK: Keys
+
+    /// Refreshes the operator's certificates, rotates and replenishes prekeys and the envelope
+    /// key (`Limits`), each committed to the vault before it is uploaded.
+    public func maintainKeys() async throws(ClientError) {
+        let info = try await api.operatorInfo()
+        var refreshed = trust
+        do {
+            guard info.rootKey == trust.rootKey else { throw ClientError.untrustedOperator("the relay presents another root key") }
+            if let list = info.revocationList { try refreshed.apply(list) }
+            for certificate in info.serverCertificates { try? refreshed.add(certificate) }
+        } catch let error as ClientError {
+            throw error
+        } catch {
+            throw .untrustedOperator("\(error)")
+        }
+        trust = refreshed
+        profile.operatorInfo = info
+        let now = clock()
+        let counts = try await api.prekeyCounts(authorization: authorization)
+        let identity = stored.identity
+        let profile = self.profile
+        let (uploads, publish) = try inVault { () throws(VaultError) in
+            try vault.write { (tx: inout VaultTransaction) throws(VaultError) -> (PrekeyStore.Uploads, SignedEnvelopeKey?) in
+                var prekeys = try tx.prekeyStore() ?? PrekeyStore()
+                let uploads = prekeys.maintain(now: now, identity: identity, relayOneTimeCount: counts.oneTimePrekeys, relayOneTimeKEMCount: counts.oneTimeKEMPrekeys)
+                try tx.putPrekeyStore(prekeys)
+                var envelopeKeys = try tx.envelopeKeyStore() ?? EnvelopeKeyStore()
+                let maintenance = envelopeKeys.maintain(now: now, identity: identity)
+                try tx.putEnvelopeKeyStore(envelopeKeys)
+                try tx.put(profile.serialized(), table: VaultTables.identity, id: ClientProfile.recordID)
+                return (uploads, maintenance.publish)
+            }
+        }
+        if uploads.signedPrekey != nil || uploads.lastResortKEMPrekey != nil || !uploads.oneTimePrekeys.isEmpty || !uploads.oneTimeKEMPrekeys.isEmpty {
+            let upload = try checked("prekey upload") {
+                try PrekeyUpload(
+                    signedPrekey: uploads.signedPrekey, lastResortKEMPrekey: uploads.lastResortKEMPrekey,
+                    oneTimePrekeys: uploads.oneTimePrekeys, oneTimeKEMPrekeys: uploads.oneTimeKEMPrekeys)
+            }
+            try await api.publishPrekeys(upload, authorization: authorization)
+        }
+        if let publish {
+            try await api.publishEnvelopeKey(publish, authorization: authorization)
+            try inVault { () throws(VaultError) in
+                try vault.write { (tx: inout VaultTransaction) throws(VaultError) in
+                    guard var keys = try tx.envelopeKeyStore() else { return }
+                    keys.confirmPublished(id: publish.id, now: now)
+                    try tx.putEnvelopeKeyStore(keys)
+                }
+            }
+        }
+    }
+
+    /// The sender certificate, fetched again before it expires.
+    func senderCertificate() async throws(ClientError) -> SenderCertificate {
+        let now = clock()
+        if let certificate, !OperatorTrust.needsRefresh(certificate, now: now) { return certificate }
+        let fresh = try await api.senderCertificate(authorization: authorization)
+        do { try trust.validate(fresh, receivedAt: now, now: now) } catch { throw .untrustedOperator("the relay issued a certificate that does not verify: \(error)") }
+        certificate = fresh
+        return fresh
+    }
+
+    // MARK: Contacts
+
+    /// The account of a user name at the relay.
+    public func lookUp(_ name: String) async throws(ClientError) -> AccountID {
+        let userName = try checked("user name") { try UserName(name) }
+        if let known = try inVault({ () throws(VaultError) in try vault.contacts() }).first(where: { $0.name == userName.value }) { return known.accountID }
+        return try await api.lookUp(userName)
+    }
+
+    /// Every contact, by name (this account's own entry excluded).
+    public func contacts() throws(ClientError) -> [Contact] {
+        let own = address.accountID
+        return try inVault { () throws(VaultError) in try vault.contacts() }.filter { $0.accountID != own }
+    }
+
+    /// The contact of `account`.
+    public func contact(_ account: AccountID) throws(ClientError) -> Contact? {
+        try inVault { () throws(VaultError) in try vault.contact(for: account) }
+    }
+
+    /// The safety number of this account and `account`'s pinned key: the users compare it out of
+    /// band (`Spec/identity.md`, "Safety numbers").
+    public func safetyNumber(for account: AccountID) throws(ClientError) -> SafetyNumber {
+        guard let contact = try contact(account) else { throw .invalidData("not a contact") }
+        return SafetyNumber(
+            localAccountID: stored.identity.accountID, localAccountKey: stored.identity.accountKey, remoteAccountID: account,
+            remoteAccountKey: contact.pin.accountKey)
+    }
+
+    /// Records that the user compared the safety number of `account`'s pinned key and it matched.
+    public func markVerified(_ account: AccountID) throws(ClientError) {
+        try updateContact(account) { $0.verifiedAccountKey = $0.pin.accountKey }
+    }
+
+    /// Accepts a verified contact's changed key without comparing the new safety number: the
+    /// contact is no longer verified, and sending resumes.
+    public func acceptKeyChange(for account: AccountID) throws(ClientError) {
+        try updateContact(account) { $0.verifiedAccountKey = nil }
+    }
+
+    /// Sets the disappearing-message timer of the conversation with `account` (this device
+    /// only; ``send(_:to:)`` a ``ContentBody/disappearingTimer(seconds:)`` to tell the contact).
+    public func setDisappearing(after seconds: UInt32, for account: AccountID) throws(ClientError) {
+        try updateContact(account) { $0.disappearAfterSeconds = seconds }
+    }
+
+    func updateContact(_ account: AccountID, _ change: (inout Contact) -> Void) throws(ClientError) {
+        try inVault { () throws(VaultError) in
+            try vault.write { (tx: inout VaultTransaction) throws(VaultError) in
+                guard var contact = try tx.contact(for: account) else { throw VaultError.storage("not a contact") }
+                change(&contact)
+                try tx.putContact(contact)
+            }
+        }
+    }
+
+    /// The conversation with `account`, oldest first, each entry's content parsed (an entry
+    /// whose content does not parse is shown as its raw bytes' length).
+    public func history(with account: AccountID) throws(ClientError) -> [(entry: HistoryEntry, content: Content?)] {
+        try inVault { () throws(VaultError) in try vault.history(with: account) }.map { ($0, try? Content(serialized: $0.body)) }
+    }
+
+    /// Deletes the messages of conversations with a disappearing timer whose time has come.
+    @discardableResult
+    public func deleteExpiredMessages() throws(ClientError) -> Int {
+        let now = clock()
+        return try inVault { () throws(VaultError) in try vault.deleteExpiredMessages(now: now) }
+    }
+}

@@ -1,0 +1,151 @@
+import Foundation
+import Testing
+import SealpostCrypto
+import SealpostProtocol
+import SealpostTestSupport
+import SealpostWire
+@_spi(Testing) import SealpostVault
+@testable import SealpostClient
+
+/// A user's device for these tests: a vault in a temporary folder, registered at the relay.
+struct TestDevice {
+    let name: String
+    let path: String
+    var client: SealpostClient
+
+    static func register(_ name: String, at relay: RelayProcess, folder: URL) async throws -> TestDevice {
+        let path = folder.appendingPathComponent("\(name).vault").path
+        let vault = try Vault.create(at: path, passphrase: name, parameters: .fastTest)
+        let client = try await SealpostClient.register(
+            vault: vault, endpoint: RelayEndpoint(url: relay.url, origin: RelayProcess.origin), rootFingerprint: relay.rootFingerprint, userName: name)
+        return TestDevice(name: name, path: path, client: client)
+    }
+
+    /// A crash and restart: the client and its vault are dropped, and opened again from the file.
+    mutating func restart() async throws {
+        await client.close()
+        client = try await SealpostClient.open(vault: try Vault.open(at: path, passphrase: name))
+    }
+}
+
+func texts(_ events: [ClientEvent]) -> [String] {
+    events.compactMap { event in
+        guard case .message(let message) = event, case .text(let text) = message.content.body else { return nil }
+        return text
+    }
+}
+
+func temporaryFolder() throws -> URL {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sealpost-client-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    return folder
+}
+
+@Suite("Client end to end", .serialized)
+struct ClientEndToEndTests {
+    /// Alice writes to Bob while he is offline; he receives, his receipt reaches her, he answers;
+    /// both histories hold the conversation and both outboxes are empty.
+    @Test(.timeLimit(.minutes(2))) func twoUsersTalkThroughARealRelay() async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let relay = try RelayProcess(data: folder.appendingPathComponent("relay"))
+        defer { relay.stop() }
+        let alice = try await TestDevice.register("alice", at: relay, folder: folder)
+        let bob = try await TestDevice.register("bob", at: relay, folder: folder)
+        let bobAccount = await bob.client.address.accountID, aliceAccount = await alice.client.address.accountID
+
+        let first = try await alice.client.send(text: "hello bob", to: "bob")
+        try await alice.client.send(text: "are you there?", to: "bob")
+        let received = try await bob.client.receivePending()
+        #expect(texts(received) == ["hello bob", "are you there?"])
+        #expect(received.contains { if case .newContact(let account, _) = $0 { account == aliceAccount } else { false } })
+
+        try await bob.client.send(.text("yes"), to: aliceAccount)
+        let answers = try await alice.client.receivePending()
+        #expect(texts(answers) == ["yes"])
+        let receipts = answers.compactMap { event -> [MessageID]? in
+            guard case .message(let message) = event, case .deliveryReceipt(let ids) = message.content.body else { return nil }
+            return ids
+        }
+        #expect(receipts.flatMap { $0 }.contains(first))
+
+        // Both keep the conversation; Bob learned Alice's access secret, so his sends prove access.
+        let aliceHistory = try await alice.client.history(with: bobAccount).compactMap { entry -> String? in
+            if case .text(let text)? = entry.content?.body { return text } else { return nil }
+        }
+        #expect(aliceHistory == ["hello bob", "are you there?", "yes"])
+        #expect(try await bob.client.contact(aliceAccount)?.accessSecret != nil)
+        #expect(try alice.client.vault.outbox().isEmpty && bob.client.vault.outbox().isEmpty)
+        // Nothing waits at the relay any more (receipts answered and acknowledged).
+        _ = try await bob.client.receivePending()
+        #expect(try await bob.client.receivePending().isEmpty)
+        await alice.client.close()
+        await bob.client.close()
+    }
+
+    /// Bob commits a message and crashes before acknowledging it: after a restart the relay
+    /// delivers it again, and he neither loses it nor shows it twice.
+    @Test(.timeLimit(.minutes(2))) func aClientKilledMidReceiveLosesNothingAndShowsNothingTwice() async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let relay = try RelayProcess(data: folder.appendingPathComponent("relay"))
+        defer { relay.stop() }
+        let alice = try await TestDevice.register("alice", at: relay, folder: folder)
+        var bob = try await TestDevice.register("bob", at: relay, folder: folder)
+        let aliceAccount = await alice.client.address.accountID
+        for text in ["one", "two", "three"] { try await alice.client.send(text: text, to: "bob") }
+
+        // Bob processes (commits) the first two, and crashes before acknowledging either.
+        let waiting = try await bob.client.api.pending(after: 0, authorization: await bob.client.authorization)
+        #expect(waiting.count == 3)
+        for delivery in waiting.prefix(2) { _ = try await bob.client.process(delivery) }
+        try await bob.restart()
+        let events = try await bob.client.receivePending()
+        #expect(texts(events) == ["three"])
+        let history = try await bob.client.history(with: aliceAccount).compactMap { entry -> String? in
+            if case .text(let text)? = entry.content?.body { return text } else { return nil }
+        }
+        #expect(history == ["one", "two", "three"])
+        // The session continues: Bob answers, Alice reads it.
+        try await bob.client.send(.text("got all three"), to: aliceAccount)
+        #expect(texts(try await alice.client.receivePending()) == ["got all three"])
+        await alice.client.close()
+        await bob.client.close()
+    }
+
+    /// A verified contact whose account key no longer matches blocks sending until the user
+    /// accepts the change; an unverified one does not.
+    @Test(.timeLimit(.minutes(2))) func aChangedKeyOfAVerifiedContactBlocksSending() async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let relay = try RelayProcess(data: folder.appendingPathComponent("relay"))
+        defer { relay.stop() }
+        let alice = try await TestDevice.register("alice", at: relay, folder: folder)
+        let bob = try await TestDevice.register("bob", at: relay, folder: folder)
+        let bobAccount = await bob.client.address.accountID
+        try await alice.client.send(text: "hi", to: "bob")
+        try await alice.client.markVerified(bobAccount)
+        let number = try await alice.client.safetyNumber(for: bobAccount)
+        #expect(number.digits.count == 60)
+        #expect(try await alice.client.contact(bobAccount)?.isVerified == true)
+
+        // What Alice pinned is no longer what the relay serves (a relay in the middle, or a
+        // re-registered account): simulated by pinning another key.
+        try alice.client.vault.write { (tx: inout VaultTransaction) throws(VaultError) in
+            guard var contact = try tx.contact(for: bobAccount) else { return }
+            let other = Ed25519.PrivateKey.generate().publicKey
+            contact.pin = AccountPin(accountID: bobAccount, accountKey: other, deviceListVersion: 1, deviceListDigest: [UInt8](repeating: 0, count: 32))
+            contact.deviceList = nil
+            contact.verifiedAccountKey = other
+            try tx.putContact(contact)
+        }
+        await #expect(throws: ClientError.self) { try await alice.client.send(text: "secret", to: "bob") }
+        #expect(try alice.client.vault.outbox().isEmpty)
+        try await alice.client.acceptKeyChange(for: bobAccount)
+        try await alice.client.send(text: "after accepting", to: "bob")
+        #expect(try await alice.client.contact(bobAccount)?.isVerified == false)
+        #expect(texts(try await bob.client.receivePending()) == ["hi", "after accepting"])
+        await alice.client.close()
+        await bob.client.close()
+    }
+}
