@@ -35,10 +35,22 @@ extension SealpostClient {
         return content.messageID
     }
 
-    /// Sends a text to a user by name.
+    /// Sends a text to a user by name (adding them as a contact under that name first).
     @discardableResult
     public func send(text: String, to name: String) async throws(ClientError) -> MessageID {
-        try await send(.text(text), to: try await lookUp(name))
+        try await send(.text(text), to: try await addContact(named: name).accountID)
+    }
+
+    /// Looks a user name up, pins the account's key and device list (trust on first use), and
+    /// keeps the contact under that name.
+    @discardableResult
+    public func addContact(named name: String) async throws(ClientError) -> Contact {
+        let userName = try checked("user name") { try UserName(name) }
+        let account = try await lookUp(userName.value)
+        _ = try await trustedDevices(of: account, now: clock())
+        try updateContact(account) { $0.name = userName.value }
+        guard let contact = try contact(account) else { throw .invalidData("the contact was not stored") }
+        return contact
     }
 
     /// The transcript of a sent message for this account's other devices, if it has any.
@@ -206,5 +218,29 @@ extension SealpostClient {
             return
         }
         throw .invalidData("the account's devices kept changing during the send; it stays in the outbox")
+    }
+}
+
+extension SealpostClient {
+    /// One device of an account, as the directory lists it (checked against the account key).
+    public struct DeviceSummary: Sendable {
+        /// Its id.
+        public let deviceID: DeviceID
+        /// When its certificate was issued.
+        public let createdAt: UInt64
+        /// Whether it is this device.
+        public let isThisDevice: Bool
+        /// Whether it has published an envelope key (can receive sealed mail).
+        public let canReceive: Bool
+    }
+
+    /// This account's devices, fetched from the relay and checked against the account key.
+    public func ownDevices() async throws(ClientError) -> [DeviceSummary] {
+        let devices = try await trustedDevices(of: address.accountID, now: clock(), refresh: true)
+        return devices.devices.map {
+            DeviceSummary(
+                deviceID: $0.certificate.deviceID, createdAt: $0.certificate.createdAt, isThisDevice: $0.certificate.deviceID == address.deviceID,
+                canReceive: $0.envelopeKey != nil)
+        }
     }
 }

@@ -4,6 +4,18 @@ import SealpostProtocol
 import SealpostVault
 import SealpostWire
 
+/// One message of a conversation, as ``SealpostClient/history(with:)`` lists it.
+public struct ConversationItem: Sendable {
+    /// The stored entry (direction, peer device, envelope id, time, content bytes).
+    public let entry: HistoryEntry
+    /// The parsed content, or `nil` if it does not parse.
+    public let content: Content?
+    /// For a message this device sent: a delivery (or read) receipt arrived for it.
+    public let delivered: Bool
+    /// For a message this device sent: a read receipt arrived for it.
+    public let read: Bool
+}
+
 /// A Sealpost device: what a client app links (`Spec/client.md`).
 ///
 /// Everything the device knows lives in its ``Vault``; the actor holds only caches (the relay's
@@ -242,10 +254,29 @@ public actor SealpostClient {
         }
     }
 
-    /// The conversation with `account`, oldest first, each entry's content parsed (an entry
-    /// whose content does not parse is shown as its raw bytes' length).
-    public func history(with account: AccountID) throws(ClientError) -> [(entry: HistoryEntry, content: Content?)] {
-        try inVault { () throws(VaultError) in try vault.history(with: account) }.map { ($0, try? Content(serialized: $0.body)) }
+    /// The conversation with `account`, oldest first: its messages with their contents parsed
+    /// (`nil` for an entry whose content does not parse), and for each message this device
+    /// sent, whether a receipt says it was delivered or read. Receipts themselves are not items.
+    public func history(with account: AccountID) throws(ClientError) -> [ConversationItem] {
+        let entries = try inVault { () throws(VaultError) in try vault.history(with: account) }.map { ($0, try? Content(serialized: $0.body)) }
+        var delivered = Set<MessageID>(), read = Set<MessageID>()
+        for (entry, content) in entries where !entry.outgoing {
+            switch content?.body {
+            case .deliveryReceipt(let ids)?: delivered.formUnion(ids)
+            case .readReceipt(let ids)?: read.formUnion(ids)
+            default: break
+            }
+        }
+        return entries.compactMap { entry, content in
+            switch content?.body {
+            case .deliveryReceipt?, .readReceipt?: return nil
+            default:
+                let id = content?.messageID
+                return ConversationItem(
+                    entry: entry, content: content, delivered: entry.outgoing && id.map { delivered.contains($0) || read.contains($0) } == true,
+                    read: entry.outgoing && id.map { read.contains($0) } == true)
+            }
+        }
     }
 
     /// Deletes the messages of conversations with a disappearing timer whose time has come.

@@ -74,6 +74,8 @@ struct ClientEndToEndTests {
             if case .text(let text)? = entry.content?.body { return text } else { return nil }
         }
         #expect(aliceHistory == ["hello bob", "are you there?", "yes"])
+        // Receipts mark the messages they name, and are not items of their own.
+        #expect(try await alice.client.history(with: bobAccount).map(\.delivered) == [true, true, false])
         #expect(try await bob.client.contact(aliceAccount)?.accessSecret != nil)
         #expect(try alice.client.vault.outbox().isEmpty && bob.client.vault.outbox().isEmpty)
         // Nothing waits at the relay any more (receipts answered and acknowledged).
