@@ -28,25 +28,27 @@ public struct RelayEndpoint: Sendable, Hashable {
 
 /// The relay's HTTP API (`Spec/relay.md`), typed. Two HTTP clients, so two connection pools:
 /// sealed sends never travel over a connection that carried an authenticated request.
+///
+/// The pools live as long as the process (an `HTTPClient` must be shut down before it is
+/// released, and a client dropped on an error path must not take the process down).
 final class RelayAPI: Sendable {
     let endpoint: RelayEndpoint
-    /// Requests that identify the device (or are public directory reads).
-    private let authenticated: HTTPClient
+
+    private static let configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(10), read: .seconds(30)))
+    /// Requests that identify a device (or are public directory reads).
+    private static let authenticatedPool = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     /// Sealed sends only: no request on these connections carries a credential.
-    private let sealed: HTTPClient
+    private static let sealedPool = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+
+    private var authenticated: HTTPClient { Self.authenticatedPool }
+    private var sealed: HTTPClient { Self.sealedPool }
 
     init(endpoint: RelayEndpoint) {
         self.endpoint = endpoint
-        let configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(10), read: .seconds(30)))
-        authenticated = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        sealed = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
-    /// Closes both connection pools.
-    func shutdown() async {
-        try? await authenticated.shutdown()
-        try? await sealed.shutdown()
-    }
+    /// Nothing to release: the pools are the process's (idle connections close after a minute).
+    func shutdown() async {}
 
     /// One request; a non-2xx answer becomes ``ClientError/relay(status:code:message:details:)``.
     func call(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, authorization: String? = nil, sealedSend: Bool = false) async throws(ClientError) -> [UInt8] {
@@ -155,9 +157,10 @@ final class RelayAPI: Sendable {
         return try checked("sender certificate") { try SenderCertificate(serialized: bytes) }
     }
 
-    /// Sealed send, on the connection pool that never carries a credential.
-    func send(_ upload: EnvelopeUpload) async throws(ClientError) {
-        _ = try await call(.POST, "/v1/messages", body: upload.serialized(), sealedSend: true)
+    /// Sealed send, on the connection pool that never carries a credential. `omitting` names
+    /// this device when the upload goes to its own account's other devices (a sync transcript).
+    func send(_ upload: EnvelopeUpload, omitting: DeviceID? = nil) async throws(ClientError) {
+        _ = try await call(.POST, "/v1/messages" + (omitting.map { "?omit=\($0)" } ?? ""), body: upload.serialized(), sealedSend: true)
     }
 
     /// The HTTP fallback of receive: envelopes after `sequence`.

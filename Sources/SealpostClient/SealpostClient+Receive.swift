@@ -71,15 +71,31 @@ extension SealpostClient {
             if let secret = content.accessSecret, let parsed = try? DeliveryAccessSecret(secret) { contact?.accessSecret = parsed }
             if case .disappearingTimer(let seconds) = content.body, sender.accountID != address.accountID { contact?.disappearAfterSeconds = seconds }
         }
+        // A sync transcript counts only from this account's own devices: it is stored in the
+        // conversation with its recipient, as a message this account sent. From anyone else it
+        // stays what it is, a message of theirs, and is reported as refused.
+        var replacement: HistoryEntry?
+        var foreignTranscript = false
+        if let content, case .syncTranscript(let transcript) = content.body {
+            if sender.accountID == address.accountID {
+                replacement = HistoryEntry(
+                    outgoing: true, peer: DeviceAddress(accountID: transcript.recipient, deviceID: sender.deviceID), envelopeID: opened.envelopeID,
+                    time: opened.receivedAt, body: transcript.content.serialized())
+            } else {
+                foreignTranscript = true
+            }
+        }
         let update = contact != existing ? contact : nil
+        let entry = replacement
         try inVault { () throws(VaultError) in
             try vault.write { (tx: inout VaultTransaction) throws(VaultError) in
                 if let update { try tx.putContact(update) }
-                try tx.commitReceived(opened, from: sender, now: now)
+                try tx.commitReceived(opened, from: sender, now: now, entry: entry)
             }
         }
         guard !opened.isRepeat else { return events }
         guard let content else { return events + [.undecryptable(reason: "the content does not parse")] }
+        if foreignTranscript { return events + [.undecryptable(reason: "a sync transcript from another account was refused")] }
         if case .unknown(let type, _) = content.body { return events + [.unsupported(from: sender, type: type)] }
         events.append(.message(ReceivedMessage(sender: sender, senderName: contact?.name ?? "\(sender.accountID)", content: content, receivedAt: opened.receivedAt)))
         return events

@@ -204,7 +204,7 @@ extension SealpostClient {
             }
             let upload = try checked("sealing") { try EnvelopeSealer.seal(first.entry.content, messages: messages, certificate: certificate) }
             do {
-                try await api.send(upload)
+                try await api.send(upload, omitting: account == address.accountID ? address.deviceID : nil)
             } catch {
                 if error.relayCode == "staleDevices" { continue }
                 throw error

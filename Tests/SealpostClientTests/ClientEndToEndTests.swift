@@ -85,6 +85,42 @@ struct ClientEndToEndTests {
         await bob.client.close()
     }
 
+    /// Two users with two devices each: a message reaches every device of the recipient, the
+    /// sender's other device learns it from a sync transcript, and receipts reach every device of
+    /// the sender.
+    @Test(.timeLimit(.minutes(2))) func twoUsersWithTwoDevicesEachSeeTheSameConversation() async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let relay = try RelayProcess(data: folder.appendingPathComponent("relay"))
+        defer { relay.stop() }
+        let alice1 = try await TestDevice.register("alice", at: relay, folder: folder)
+        let bob1 = try await TestDevice.register("bob", at: relay, folder: folder)
+        let alice2 = try await alice1.client.linkDevice(vault: try Vault.create(at: folder.appendingPathComponent("alice2.vault").path, passphrase: "a2", parameters: .fastTest))
+        let bob2 = try await bob1.client.linkDevice(vault: try Vault.create(at: folder.appendingPathComponent("bob2.vault").path, passphrase: "b2", parameters: .fastTest))
+        let aliceAccount = await alice1.client.address.accountID, bobAccount = await bob1.client.address.accountID
+        #expect(try await alice2.address.deviceID.value == 2)
+        #expect(try await alice1.client.ownDevices().count == 2)
+
+        let id = try await alice1.client.send(text: "to both of your devices", to: "bob")
+        #expect(texts(try await bob1.client.receivePending()) == ["to both of your devices"])
+        #expect(texts(try await bob2.receivePending()) == ["to both of your devices"])
+        // Alice's other device shows what she sent, as sent.
+        _ = try await alice2.receivePending()
+        let mirrored = try await alice2.history(with: bobAccount)
+        #expect(mirrored.count == 1 && mirrored.first?.entry.outgoing == true && mirrored.first?.content?.messageID == id)
+
+        // Bob answers from his second device; all of Alice's devices get it, his first a transcript.
+        try await bob2.send(.text("answered from my laptop"), to: aliceAccount)
+        let onAlice1 = try await alice1.client.receivePending(), onAlice2 = try await alice2.receivePending()
+        #expect(texts(onAlice1) == ["answered from my laptop"] && texts(onAlice2) == ["answered from my laptop"])
+        _ = try await bob1.client.receivePending()
+        #expect(try await bob1.client.history(with: aliceAccount).map(\.entry.outgoing) == [false, true])
+        // Receipts from both of Bob's devices reached both of Alice's.
+        #expect(try await alice1.client.history(with: bobAccount).first?.delivered == true)
+        #expect(try await alice2.history(with: bobAccount).first?.delivered == true)
+        for client in [alice1.client, alice2, bob1.client, bob2] { await client.close() }
+    }
+
     /// Bob commits a message and crashes before acknowledging it: after a restart the relay
     /// delivers it again, and he neither loses it nor shows it twice.
     @Test(.timeLimit(.minutes(2))) func aClientKilledMidReceiveLosesNothingAndShowsNothingTwice() async throws {

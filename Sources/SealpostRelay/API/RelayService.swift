@@ -204,9 +204,17 @@ public final class RelayService: Sendable {
     /// recipient entry (an unknown account and a wrong key get the same 401), then the device sets
     /// (409 `staleDevices` with what is missing, extra or sealed to a replaced key), stamps the
     /// receipt time, stores every envelope all-or-none and durably, and wakes the recipients.
-    public func send(_ body: [UInt8], now: UInt64) async throws(RelayError) {
+    /// - Parameter omitting: A device of the upload's one recipient account that the upload
+    ///   deliberately leaves out: the sender's own device, for a sync transcript to its other
+    ///   devices (`Spec/relay.md`, "Sealed send"). It reveals that device as the sender.
+    public func send(_ body: [UInt8], omitting: DeviceID? = nil, now: UInt64) async throws(RelayError) {
         let upload = try Self.parse { () throws(WireError) in try EnvelopeUpload(serialized: body) }
-        try await store([upload], now: now)
+        if let omitting {
+            guard Set(upload.recipients.map(\.accountID)).count == 1, !upload.recipients.contains(where: { $0.deviceID == omitting }) else {
+                throw .malformed("omit names a device of the upload's one recipient account that the upload does not name")
+            }
+        }
+        try await store([upload], omitting: omitting, now: now)
     }
 
     /// The most uploads in one batch.
@@ -238,7 +246,7 @@ public final class RelayService: Sendable {
     public static let maximumStoredBytesPerRequest = 64 << 20
 
     /// The checks of sealed send, then one durable deposit of every envelope of `uploads`.
-    func store(_ uploads: [EnvelopeUpload], now: UInt64) async throws(RelayError) {
+    func store(_ uploads: [EnvelopeUpload], omitting: DeviceID? = nil, now: UInt64) async throws(RelayError) {
         let stored = uploads.reduce(0) { $0 + $1.recipients.count * ($1.content.count + 512) }
         guard stored <= Self.maximumStoredBytesPerRequest else {
             throw RelayError(status: 413, code: "tooLarge", message: "content × recipients exceeds \(Self.maximumStoredBytesPerRequest >> 20) MiB per request")
@@ -267,7 +275,7 @@ public final class RelayService: Sendable {
                     { return false }
                     return true
                 }.map(\.deviceID)
-                let missing = registered.subtracting(named), extra = named.subtracting(registered)
+                let missing = registered.subtracting(named).subtracting(omitting.map { [$0] } ?? []), extra = named.subtracting(registered)
                 if !missing.isEmpty || !extra.isEmpty || !staleKeys.isEmpty {
                     stale[account.accountID] = StaleDevices.Account(
                         accountID: account.accountID, missing: missing.sorted(), extra: extra.sorted(), staleKeys: staleKeys.sorted())

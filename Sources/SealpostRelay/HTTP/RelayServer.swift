@@ -136,7 +136,12 @@ public enum RelayServer {
             await handle(service.metrics) {
                 guard limits.uploads.allow(context.peer) else { throw RelayError.rateLimited }
                 // Sealed send: no authentication is read from this request, by design.
-                try await service.send(try await body(request, limit: maximumUploadBytes), now: now())
+                var omitting: DeviceID?
+                if let text = request.uri.queryParameters.get("omit") {
+                    guard let value = UInt32(text), let device = try? DeviceID(value) else { throw RelayError.malformed("omit is a device id") }
+                    omitting = device
+                }
+                try await service.send(try await body(request, limit: maximumUploadBytes), omitting: omitting, now: now())
                 return empty()
             }
         }

@@ -1,0 +1,57 @@
+import Foundation
+import SealpostCrypto
+import SealpostProtocol
+import SealpostVault
+import SealpostWire
+
+extension SealpostClient {
+    /// Adds a device to this account with the account key this device holds, and registers it
+    /// at the relay from `vault` (the new device's own, empty vault). Returns the new device's
+    /// client.
+    ///
+    /// Both devices are in this process: the caller has already moved the new device's vault
+    /// where it belongs, or is a test. Linking a device on another machine — the provisioning
+    /// code, the short authentication string and the encrypted channel — is `Spec/devices.md`'s
+    /// (planned); it ends in this same step. The new device gets the account key, the relay
+    /// profile and the account's access secret; contacts and history are not copied.
+    public func linkDevice(vault newVault: Vault) async throws(ClientError) -> SealpostClient {
+        guard let accountKey = stored.accountKey else { throw .invalidData("this device does not hold the account key") }
+        guard try inVault({ () throws(VaultError) in try newVault.identity() }) == nil else { throw .alreadyRegistered }
+        let now = clock()
+        let account = address.accountID
+        let current = try await trustedDevices(of: account, now: now, refresh: true)
+        let nextID = (current.deviceList.devices.map(\.deviceID.value) + current.deviceList.revoked.map(\.value)).max().map { $0 + 1 } ?? 2
+        let deviceID = try checked("device id") { try DeviceID(nextID) }
+        let deviceKey = Ed25519.PrivateKey.generate()
+        let certificate = DeviceCertificate.issue(accountKey: accountKey, accountID: account, deviceID: deviceID, deviceKey: deviceKey.publicKey, createdAt: now)
+        let list = try checked("device list") {
+            try DeviceList.sign(
+                accountKey: accountKey, accountID: account, listVersion: current.deviceList.listVersion + 1, issuedAt: now,
+                devices: current.deviceList.devices + [.init(deviceID: deviceID, deviceKey: deviceKey.publicKey)], revoked: current.deviceList.revoked)
+        }
+        let identity = try checked("identity") {
+            try DeviceIdentity(accountID: account, accountKey: accountKey.publicKey, certificate: certificate, deviceKey: deviceKey)
+        }
+        let newStored = try inVault { () throws(VaultError) in try StoredIdentity(identity: identity, accountKey: accountKey) }
+        let newProfile = ClientProfile(
+            endpoint: profile.endpoint, rootFingerprint: profile.rootFingerprint, operatorInfo: profile.operatorInfo, credential: .random(count: 32),
+            accessSecret: profile.accessSecret, userName: profile.userName)
+        let pin = AccountPin(accountID: account, accountKey: accountKey.publicKey, deviceListVersion: list.listVersion, deviceListDigest: SHA256.hash(list.serialized()))
+        let ownContact = try inVault { () throws(VaultError) in try Contact(pin: pin, deviceList: list, verifiedAccountKey: accountKey.publicKey, name: profile.userName) }
+        try inVault { () throws(VaultError) in
+            try newVault.write { (tx: inout VaultTransaction) throws(VaultError) in
+                try tx.putIdentity(newStored)
+                try tx.put(newProfile.serialized(), table: VaultTables.identity, id: ClientProfile.recordID)
+                try tx.putContact(ownContact)
+            }
+        }
+        try await api.registerDevice(DeviceRegistration.sign(
+            deviceList: list, certificate: certificate, credential: newProfile.credential, time: now, origin: profile.endpoint.origin, deviceKey: deviceKey))
+        // This device's pin of its own account moves to the new list.
+        try inVault { () throws(VaultError) in try vault.write { (tx: inout VaultTransaction) throws(VaultError) in try tx.putContact(ownContact) } }
+        directory[account] = nil
+        let client = try SealpostClient(vault: newVault, profile: newProfile, stored: newStored, clock: clock)
+        try await client.maintainKeys()
+        return client
+    }
+}
