@@ -53,6 +53,15 @@ let package = Package(
                 .product(name: "SealpostCrypto", package: "Sealpost"),
             ]
         ),
+        // `client-bench`: messages between SealpostClient instances through a running relay
+        // (`client-bench.sh` starts one in release mode).
+        .executableTarget(
+            name: "client-bench",
+            dependencies: [
+                .product(name: "SealpostClient", package: "Sealpost"),
+                .product(name: "SealpostVault", package: "Sealpost"),
+            ]
+        ),
         // `sealpost-load`: concurrent senders and WebSocket receivers against a running relay on
         // loopback (`relay-load.sh` starts one in release mode and runs this against it).
         .executableTarget(

@@ -34,7 +34,7 @@ public struct RelayEndpoint: Sendable, Hashable {
 final class RelayAPI: Sendable {
     let endpoint: RelayEndpoint
 
-    private static let configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(10), read: .seconds(30)))
+    private static let configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(5), read: .seconds(30)))
     /// Requests that identify a device (or are public directory reads).
     private static let authenticatedPool = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     /// Sealed sends only: no request on these connections carries a credential.

@@ -6,6 +6,7 @@ import SealpostCrypto
 import SealpostProtocol
 import SealpostVault
 import SealpostWire
+import Synchronization
 import WSClient
 
 extension SealpostClient {
@@ -25,25 +26,42 @@ extension SealpostClient {
         let sender = unverified.claimedSender
         let record = try inVault { () throws(VaultError) in try vault.session(for: sender) } ?? SessionRecord()
         let existing = try contact(sender.accountID)
+        // Only a message that starts a session needs the prekeys (a large record: read it only
+        // then) and the sender's device list; later messages of the handshake's session do not.
+        var needsHandshake = false
+        if case .initial(let header, _) = unverified.sessionMessage { needsHandshake = !record.hasSession(baseKey: header.baseKey) }
+        let prekeys: PrekeyStore
+        if needsHandshake {
+            guard let stored = try inVault({ () throws(VaultError) in try vault.prekeyStore() }) else { throw .notRegistered }
+            prekeys = stored
+        } else {
+            prekeys = PrekeyStore()
+        }
+        let store = self.vault
+        // A message that carries a handshake needs the sender's device list: the cached answer
+        // first (a sender's first messages all carry the handshake until it hears back), fetched
+        // again once if the handshake does not verify against it.
         var initiatorDevices: AccountDevices?
-        if case .initial = unverified.sessionMessage {
-            do { initiatorDevices = try await devices(of: sender.accountID, refresh: true).devices } catch {
-                if case .relay = error { return [.undecryptable(reason: "the sender's devices are not in the directory: \(error)")] }
-                throw error
+        var opened: OpenedMessage?
+        for refresh in [false, true] {
+            if needsHandshake {
+                do { initiatorDevices = try await devices(of: sender.accountID, refresh: refresh).devices } catch {
+                    if case .relay = error { return [.undecryptable(reason: "the sender's devices are not in the directory: \(error)")] }
+                    throw error
+                }
+            }
+            do {
+                opened = try unverified.decrypt(
+                    record: record, identity: stored.identity, prekeys: prekeys, initiatorDeviceList: initiatorDevices?.deviceList, pinned: existing?.pin,
+                    alreadyProcessed: { key in (try? store.isProcessed(key)) ?? false }, now: now, randomness: &ratchetRandomness)
+                break
+            } catch EnvelopeError.session(.duplicate) {
+                return []  // committed before, not acknowledged: acknowledge it now
+            } catch {
+                guard !refresh, needsHandshake else { return [.undecryptable(reason: "\(error)")] }
             }
         }
-        guard let prekeys = try inVault({ () throws(VaultError) in try vault.prekeyStore() }) else { throw .notRegistered }
-        let store = self.vault
-        let opened: OpenedMessage
-        do {
-            opened = try unverified.decrypt(
-                record: record, identity: stored.identity, prekeys: prekeys, initiatorDeviceList: initiatorDevices?.deviceList, pinned: existing?.pin,
-                alreadyProcessed: { key in (try? store.isProcessed(key)) ?? false }, now: now, randomness: &ratchetRandomness)
-        } catch EnvelopeError.session(.duplicate) {
-            return []  // committed before, not acknowledged: acknowledge it now
-        } catch {
-            return [.undecryptable(reason: "\(error)")]
-        }
+        guard let opened else { return [.undecryptable(reason: "the message does not decrypt")] }
 
         var events: [ClientEvent] = []
         var contact = existing
@@ -111,7 +129,11 @@ extension SealpostClient {
             default: break
             }
         }
-        for (account, messageIDs) in ids { _ = try? await send(.deliveryReceipt(messageIDs), to: account) }
+        for (account, messageIDs) in ids {
+            for start in stride(from: 0, to: messageIDs.count, by: ContentBody.maximumReceiptCount) {
+                _ = try? await send(.deliveryReceipt(Array(messageIDs[start..<min(start + ContentBody.maximumReceiptCount, messageIDs.count)])), to: account)
+            }
+        }
     }
 
     /// Fetches and processes everything waiting over HTTP (the fallback of ``listen(onEvent:)``),
@@ -132,30 +154,98 @@ extension SealpostClient {
         return events
     }
 
-    /// Receives over the authenticated WebSocket until the connection ends or the task is
-    /// cancelled: each delivery is processed and committed, **then** acknowledged, then its
-    /// events are handed to `onEvent`.
-    public func listen(onEvent: @escaping @Sendable (ClientEvent) async -> Void) async throws(ClientError) {
+    /// Runs the device until the task is cancelled: receives over the authenticated WebSocket
+    /// (each delivery processed and committed, **then** acknowledged, then its events handed to
+    /// `onEvent`), reconnecting with backoff when the connection drops; and, beside it, retries
+    /// the outbox with exponential backoff, rotates and replenishes keys hourly, and deletes
+    /// disappearing messages when they are due.
+    public func listen(onEvent: @escaping @Sendable (ClientEvent) async -> Void) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.receiveLoop(onEvent: onEvent) }
+            group.addTask { await self.upkeepLoop(onEvent: onEvent) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// The WebSocket, reconnected after 1, 2, 4 … 300 s while the task runs.
+    func receiveLoop(onEvent: @escaping @Sendable (ClientEvent) async -> Void) async {
+        var backoff = Backoff()
+        while !Task.isCancelled {
+            let connected = ConnectionFlag()
+            do {
+                try await receiveOnce(onEvent: onEvent) { connected.set() }
+            } catch {
+                if Task.isCancelled { return }
+                if connected.isSet { backoff.reset() }
+                let delay = backoff.next()
+                await onEvent(.connectionLost(reason: "\(error)", retryInSeconds: delay))
+                try? await Task.sleep(for: .seconds(delay))
+            }
+        }
+    }
+
+    /// One WebSocket connection, until it ends.
+    func receiveOnce(onEvent: @escaping @Sendable (ClientEvent) async -> Void, connected: @escaping @Sendable () async -> Void) async throws {
         var headers = HTTPFields()
         headers[.authorization] = authorization
         let url = profile.endpoint.webSocketURL("/v1/receive")
-        do {
-            _ = try await WebSocketClient.connect(url: url, configuration: .init(additionalHeaders: headers), logger: Logger(label: "sealpost-client")) { inbound, outbound, _ in
-                for try await message in inbound.messages(maxSize: 8 << 20) {
-                    guard case .binary(let buffer) = message else { continue }
-                    let delivery = try MailboxDelivery(serialized: Array(buffer.readableBytesView))
-                    let events = try await self.process(delivery)
-                    try await outbound.write(.binary(ByteBuffer(bytes: try Acknowledgement(sequences: [delivery.sequence]).serialized())))
-                    for event in events { await onEvent(event) }
-                    await self.acknowledgeToSenders(events)
+        let closure = try await WebSocketClient.connect(url: url, configuration: .init(additionalHeaders: headers), logger: Logger(label: "sealpost-client")) { inbound, outbound, _ in
+            await connected()
+            for try await message in inbound.messages(maxSize: 8 << 20) {
+                guard case .binary(let buffer) = message else { continue }
+                let delivery = try MailboxDelivery(serialized: Array(buffer.readableBytesView))
+                let events = try await self.process(delivery)
+                try await outbound.write(.binary(ByteBuffer(bytes: try Acknowledgement(sequences: [delivery.sequence]).serialized())))
+                for event in events { await onEvent(event) }
+                await self.acknowledgeToSenders(events)
+            }
+        }
+        if let closure, closure.closeCode != .normalClosure { throw ClientError.network("the relay closed the connection (\(closure.closeCode))") }
+    }
+
+    /// Outbox retries with backoff, hourly key maintenance, disappearing messages.
+    func upkeepLoop(onEvent: @escaping @Sendable (ClientEvent) async -> Void) async {
+        var backoff = Backoff()
+        var nextMaintenance = clock()
+        while !Task.isCancelled {
+            let now = clock()
+            if now >= nextMaintenance {
+                do {
+                    try await maintainKeys()
+                    nextMaintenance = now + 3_600
+                } catch {
+                    nextMaintenance = now + 60
                 }
             }
-        } catch let error as ClientError {
-            throw error
-        } catch is CancellationError {
-            return
-        } catch {
-            throw .network("\(error)")
+            _ = try? deleteExpiredMessages()
+            var wait: UInt64 = 30
+            do {
+                try await flushOutbox()
+                backoff.reset()
+            } catch {
+                wait = backoff.next()
+            }
+            for notice in takeNotices() { await onEvent(notice) }
+            if let due = try? vault.nextExpiry(), due > now { wait = min(wait, due - now) }
+            try? await Task.sleep(for: .seconds(max(1, wait)))
         }
     }
+}
+
+/// Whether a connection got as far as the upgrade.
+final class ConnectionFlag: Sendable {
+    private let flag = Mutex(false)
+    func set() { flag.withLock { $0 = true } }
+    var isSet: Bool { flag.withLock { $0 } }
+}
+
+/// 1, 2, 4 … 300 seconds.
+struct Backoff: Sendable {
+    private var current: UInt64 = 0
+    mutating func next() -> UInt64 {
+        current = current == 0 ? 1 : min(300, current * 2)
+        return current
+    }
+    mutating func reset() { current = 0 }
 }

@@ -48,8 +48,11 @@ extension SealpostClient {
         let userName = try checked("user name") { try UserName(name) }
         let account = try await lookUp(userName.value)
         _ = try await trustedDevices(of: account, now: clock())
-        try updateContact(account) { $0.name = userName.value }
-        guard let contact = try contact(account) else { throw .invalidData("the contact was not stored") }
+        guard var contact = try contact(account) else { throw .invalidData("the contact was not stored") }
+        if contact.name != userName.value {
+            try updateContact(account) { $0.name = userName.value }
+            contact.name = userName.value
+        }
         return contact
     }
 
@@ -118,21 +121,15 @@ extension SealpostClient {
     /// The devices of `account`, checked against its pinned key and device list (trust on first
     /// use for a new contact); a changed key of a verified contact blocks.
     func trustedDevices(of account: AccountID, now: UInt64, refresh: Bool = false) async throws(ClientError) -> AccountDevices {
-        let devices = try await devices(of: account, refresh: refresh).devices
+        let (devices, fetchedAt) = try await devices(of: account, refresh: refresh)
         let existing = try contact(account)
+        // An answer already checked against the pin it produced is not checked again.
+        if let verified = verifiedAnswers[account], verified.fetchedAt == fetchedAt, verified.pin == existing?.pin { return devices }
         let check = try checked("device list") {
             try AccountTrustCheck(accountID: account, accountKey: devices.accountKey, deviceList: devices.deviceList, pinned: existing?.pin)
         }
         if case .changed = check.decision, let existing, existing.verifiedAccountKey != nil {
             throw .keyChangeNotAccepted(account)
-        }
-        var contact: Contact
-        if let existing { contact = existing } else { contact = try inVault { () throws(VaultError) in try Contact(pin: check.pin, name: "\(account)") } }
-        if contact.pin != check.pin || contact.deviceList != devices.deviceList {
-            contact.pin = check.pin
-            contact.deviceList = devices.deviceList
-            let updated = contact
-            try inVault { () throws(VaultError) in try vault.write { (tx: inout VaultTransaction) throws(VaultError) in try tx.putContact(updated) } }
         }
         for device in devices.devices {
             guard devices.deviceList.device(device.certificate.deviceID)?.deviceKey == device.certificate.deviceKey else {
@@ -140,6 +137,22 @@ extension SealpostClient {
             }
             try checked("device certificate") { try device.certificate.verify(accountKey: devices.accountKey) }
         }
+        var contact: Contact
+        if let existing { contact = existing } else { contact = try inVault { () throws(VaultError) in try Contact(pin: check.pin, name: "\(account)") } }
+        if contact.pin != check.pin || contact.deviceList != devices.deviceList {
+            if account != address.accountID, let existing {
+                if case .changed = check.decision {
+                    notices.append(.keyChanged(account: account, wasVerified: existing.verifiedAccountKey != nil))
+                } else if existing.pin.deviceListVersion != check.pin.deviceListVersion {
+                    notices.append(.devicesChanged(account: account, devices: devices.deviceList.devices.map(\.deviceID)))
+                }
+            }
+            contact.pin = check.pin
+            contact.deviceList = devices.deviceList
+            let updated = contact
+            try inVault { () throws(VaultError) in try vault.write { (tx: inout VaultTransaction) throws(VaultError) in try tx.putContact(updated) } }
+        }
+        verifiedAnswers[account] = (fetchedAt, contact.pin)
         return devices
     }
 

@@ -34,8 +34,14 @@ public actor SealpostClient {
     /// Directory answers, with when they were fetched (envelope keys may be used for
     /// ``Limits/envelopeKeyCacheLifetime`` after that).
     var directory: [AccountID: (devices: AccountDevices, fetchedAt: UInt64)] = [:]
+    /// The directory answers checked by ``trustedDevices(of:now:refresh:)``: when the answer was
+    /// fetched, and the pin it was checked against.
+    var verifiedAnswers: [AccountID: (fetchedAt: UInt64, pin: AccountPin)] = [:]
     var ratchetRandomness = SystemRatchetRandomness()
     var handshakeRandomness = SystemHandshakeRandomness()
+    /// Events found outside the receive loop (a key or device-list change seen while sending),
+    /// until ``takeNotices()`` hands them out.
+    var notices: [ClientEvent] = []
     /// Seconds since the Unix epoch.
     let clock: @Sendable () -> UInt64
 
@@ -196,6 +202,13 @@ public actor SealpostClient {
         do { try trust.validate(fresh, receivedAt: now, now: now) } catch { throw .untrustedOperator("the relay issued a certificate that does not verify: \(error)") }
         certificate = fresh
         return fresh
+    }
+
+    /// The events found while sending or looking contacts up (a changed key, a changed device
+    /// list), oldest first; each is handed out once.
+    public func takeNotices() -> [ClientEvent] {
+        defer { notices = [] }
+        return notices
     }
 
     // MARK: Contacts

@@ -159,7 +159,7 @@ extension VaultTransaction {
     func ids(table: String, lookup: [UInt8]) throws(VaultError) -> [RecordID] {
         do {
             return try Data.fetchAll(
-                db, sql: "SELECT record_id FROM record WHERE table_name = ? AND lookup = ? ORDER BY ordering, record_id",
+                db.cachedStatement(sql: "SELECT record_id FROM record WHERE table_name = ? AND lookup = ? ORDER BY ordering, record_id"),
                 arguments: [table, Data(keys.blindIndex(table: table, value: lookup))]
             ).map { RecordID(unchecked: [UInt8]($0)) }
         } catch {
@@ -182,7 +182,7 @@ extension VaultTransaction {
     /// The next position in the history: the order in which messages were committed.
     func nextHistoryPosition() throws(VaultError) -> Int64 {
         do {
-            return try Int64.fetchOne(db, sql: "SELECT coalesce(max(ordering), 0) + 1 FROM record WHERE table_name = ?", arguments: [VaultConversationTables.history]) ?? 1
+            return try Int64.fetchOne(db.cachedStatement(sql: "SELECT coalesce(max(ordering), 0) + 1 FROM record WHERE table_name = ?"), arguments: [VaultConversationTables.history]) ?? 1
         } catch {
             throw .storage("\(error)")
         }

@@ -57,16 +57,14 @@ public struct VaultTransaction: ~Copyable {
         guard table.utf8.count <= 64, !table.isEmpty else { throw .storage("table names are 1 to 64 bytes") }
         do {
             let current = try Int64.fetchOne(
-                db, sql: "SELECT version FROM record WHERE table_name = ? AND record_id = ?", arguments: [table, Data(id.rawRepresentation)]) ?? 0
+                db.cachedStatement(sql: "SELECT version FROM record WHERE table_name = ? AND record_id = ?"), arguments: [table, Data(id.rawRepresentation)]) ?? 0
             let version = UInt64(current) + 1
             let sealed = keys.seal(plaintext, table: table, id: id, version: version)
-            try db.execute(
-                sql: """
+            try db.cachedStatement(sql: """
                     INSERT INTO record (table_name, record_id, version, lookup, ordering, ciphertext) VALUES (?, ?, ?, ?, ?, ?)
                     ON CONFLICT (table_name, record_id) DO UPDATE SET version = excluded.version, lookup = excluded.lookup,
                         ordering = excluded.ordering, ciphertext = excluded.ciphertext
-                    """,
-                arguments: [table, Data(id.rawRepresentation), Int64(version), lookup.map { Data(keys.blindIndex(table: table, value: $0)) }, ordering, Data(sealed)])
+                    """).execute(arguments: [table, Data(id.rawRepresentation), Int64(version), lookup.map { Data(keys.blindIndex(table: table, value: $0)) }, ordering, Data(sealed)])
             if VaultTables.protected.contains(table) {
                 manifest.versions[Manifest.Key(table: table, id: id)] = version
                 manifestChanged = true
@@ -81,7 +79,7 @@ public struct VaultTransaction: ~Copyable {
     /// Deletes record `id` of `table` (overwritten on disk: `secure_delete` is on).
     public mutating func delete(table: String, id: RecordID) throws(VaultError) {
         do {
-            try db.execute(sql: "DELETE FROM record WHERE table_name = ? AND record_id = ?", arguments: [table, Data(id.rawRepresentation)])
+            try db.cachedStatement(sql: "DELETE FROM record WHERE table_name = ? AND record_id = ?").execute(arguments: [table, Data(id.rawRepresentation)])
         } catch {
             throw .storage("\(error)")
         }
@@ -224,7 +222,7 @@ enum VaultRecordReader {
         let row: Row?
         do {
             row = try Row.fetchOne(
-                db, sql: "SELECT version, ciphertext FROM record WHERE table_name = ? AND record_id = ?", arguments: [table, Data(id.rawRepresentation)])
+                db.cachedStatement(sql: "SELECT version, ciphertext FROM record WHERE table_name = ? AND record_id = ?"), arguments: [table, Data(id.rawRepresentation)])
         } catch {
             throw .storage("\(error)")
         }
@@ -241,7 +239,7 @@ enum VaultRecordReader {
 
     static func loadManifest(_ db: Database, keys: RecordKeys) throws(VaultError) -> Manifest {
         let bytes: Data?
-        do { bytes = try Data.fetchOne(db, sql: "SELECT body FROM manifest WHERE id = 1") } catch { throw .storage("\(error)") }
+        do { bytes = try Data.fetchOne(db.cachedStatement(sql: "SELECT body FROM manifest WHERE id = 1")) } catch { throw .storage("\(error)") }
         guard let bytes else { return Manifest() }
         return try Manifest(serialized: [UInt8](bytes), key: keys.manifest)
     }
@@ -257,9 +255,7 @@ extension Vault {
                 var transaction = VaultTransaction(db: db, keys: keys, manifest: try VaultRecordReader.loadManifest(db, keys: keys))
                 let result = try body(&transaction)
                 if transaction.manifestChanged {
-                    try db.execute(
-                        sql: "INSERT INTO manifest (id, body) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body",
-                        arguments: [Data(transaction.manifest.serialized(key: keys.manifest))])
+                    try db.cachedStatement(sql: "INSERT INTO manifest (id, body) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body").execute(arguments: [Data(transaction.manifest.serialized(key: keys.manifest))])
                 }
                 return result
             }
@@ -308,7 +304,7 @@ extension Vault {
             return try pool.read { db in
                 let manifest = VaultTables.protected.contains(table) ? try VaultRecordReader.loadManifest(db, keys: keys) : Manifest()
                 var result: [(id: RecordID, plaintext: SecretBytes)] = []
-                for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
+                for row in try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments) {
                     let id = RecordID(unchecked: [UInt8](row["record_id"] as Data))
                     let version = UInt64(row["version"] as Int64)
                     let plaintext = try keys.open([UInt8](row["ciphertext"] as Data), table: table, id: id, version: version)
@@ -333,7 +329,7 @@ extension Vault {
         let index = Data(keys.blindIndex(table: table, value: value))
         do {
             return try pool.read { db in
-                try Data.fetchAll(db, sql: "SELECT record_id FROM record WHERE table_name = ? AND lookup = ? ORDER BY ordering, record_id", arguments: [table, index])
+                try Data.fetchAll(db.cachedStatement(sql: "SELECT record_id FROM record WHERE table_name = ? AND lookup = ? ORDER BY ordering, record_id"), arguments: [table, index])
                     .map { RecordID(unchecked: [UInt8]($0)) }
             }
         } catch {

@@ -17,6 +17,7 @@ struct SendCommand: AsyncParsableCommand {
         // Anything a previous run left in the outbox goes first.
         try await client.flushOutbox()
         let id = try await client.send(text: text, to: name)
+        for notice in await client.takeNotices() { EventPrinter(output: options.output).print(notice) }
         options.output.emit("sent to \(name) (message \(id))", ["to": name, "message": "\(id)"])
         await client.close()
     }
@@ -50,7 +51,7 @@ struct ListenCommand: AsyncParsableCommand {
         try await client.deleteExpiredMessages()
         let printer = EventPrinter(output: options.output)
         options.output.progress("listening as \(await client.userName) …")
-        try await client.listen { event in printer.print(event) }
+        await client.listen { event in printer.print(event) }
         await client.close()
     }
 }
@@ -112,6 +113,8 @@ struct EventPrinter: Sendable {
             output.emit("new contact \(name) (account \(account))", ["event": "newContact", "account": "\(account)"])
         case .undecryptable(let reason):
             output.emit("an envelope could not be opened: \(reason)", ["event": "undecryptable", "reason": reason])
+        case .connectionLost(let reason, let retry):
+            output.emit("connection to the relay lost (\(reason)); retrying in \(retry) s", ["event": "connectionLost", "retryInSeconds": retry])
         }
     }
 
