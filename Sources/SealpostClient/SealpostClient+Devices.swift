@@ -15,6 +15,12 @@ extension SealpostClient {
     /// (planned); it ends in this same step. The new device gets the account key, the relay
     /// profile and the account's access secret; contacts and history are not copied.
     public func linkDevice(vault newVault: Vault) async throws(ClientError) -> SealpostClient {
+        let client = try await serialized { () async throws(ClientError) in try await linkDeviceAlone(vault: newVault) }
+        try await client.maintainKeys()
+        return client
+    }
+
+    func linkDeviceAlone(vault newVault: Vault) async throws(ClientError) -> SealpostClient {
         guard let accountKey = stored.accountKey else { throw .invalidData("this device does not hold the account key") }
         guard try inVault({ () throws(VaultError) in try newVault.identity() }) == nil else { throw .alreadyRegistered }
         let now = clock()
@@ -50,8 +56,6 @@ extension SealpostClient {
         // This device's pin of its own account moves to the new list.
         try inVault { () throws(VaultError) in try vault.write { (tx: inout VaultTransaction) throws(VaultError) in try tx.putContact(ownContact) } }
         directory[account] = nil
-        let client = try SealpostClient(vault: newVault, profile: newProfile, stored: newStored, clock: clock)
-        try await client.maintainKeys()
-        return client
+        return try SealpostClient(vault: newVault, profile: newProfile, stored: newStored, clock: clock)
     }
 }

@@ -15,6 +15,10 @@ extension SealpostClient {
     /// when nothing was committed and the delivery must stay unacknowledged (the vault or the
     /// relay failed): it will be delivered again.
     public func process(_ delivery: MailboxDelivery) async throws(ClientError) -> [ClientEvent] {
+        try await serialized { () async throws(ClientError) in try await processAlone(delivery) }
+    }
+
+    func processAlone(_ delivery: MailboxDelivery) async throws(ClientError) -> [ClientEvent] {
         let now = clock()
         guard let envelopeKeys = try inVault({ () throws(VaultError) in try vault.envelopeKeyStore() }) else { throw .notRegistered }
         let unverified: UnverifiedEnvelope

@@ -72,6 +72,10 @@ extension SealpostClient {
     /// Encrypts `content` once and its key to every current device of `account` (this device
     /// excluded), committing the sessions and outbox entries. Returns the envelope id.
     func commitSending(_ content: Content, to account: AccountID, now: UInt64) async throws(ClientError) -> EnvelopeID {
+        try await serialized { () async throws(ClientError) in try await commitSendingAlone(content, to: account, now: now) }
+    }
+
+    func commitSendingAlone(_ content: Content, to account: AccountID, now: UInt64) async throws(ClientError) -> EnvelopeID {
         let plaintext = content.serialized()
         let prepared = try checked("content") { try PreparedContent(plaintext, envelopeID: .random()) }
         let devices = try await trustedDevices(of: account, now: now)
@@ -171,6 +175,10 @@ extension SealpostClient {
     /// answer, refreshes the account's devices, drops entries of removed devices, encrypts to
     /// added ones, and tries again (at most three times).
     func upload(_ envelopeID: EnvelopeID) async throws(ClientError) {
+        try await serialized { () async throws(ClientError) in try await uploadAlone(envelopeID) }
+    }
+
+    func uploadAlone(_ envelopeID: EnvelopeID) async throws(ClientError) {
         for attempt in 0..<3 {
             let now = clock()
             let entries = try inVault { () throws(VaultError) in try vault.outbox() }.filter { $0.entry.content.envelopeID == envelopeID }

@@ -39,6 +39,9 @@ public actor SealpostClient {
     var verifiedAnswers: [AccountID: (fetchedAt: UInt64, pin: AccountPin)] = [:]
     var ratchetRandomness = SystemRatchetRandomness()
     var handshakeRandomness = SystemHandshakeRandomness()
+    /// Whether a state-changing operation holds the gate, and who waits for it.
+    var gateBusy = false
+    var gateWaiters: [CheckedContinuation<Void, Never>] = []
     /// Events found outside the receive loop (a key or device-list change seen while sending),
     /// until ``takeNotices()`` hands them out.
     var notices: [ClientEvent] = []
@@ -67,6 +70,24 @@ public actor SealpostClient {
     /// The relay.
     public var endpoint: RelayEndpoint { profile.endpoint }
     var authorization: String { profile.authorization(for: address) }
+
+    /// Runs `body` alone among the client's state-changing operations.
+    ///
+    /// The actor alone is not enough: its methods await the network between reading a session
+    /// record and committing the record they derive from it, and another call may run in
+    /// between. A receive that read a session before a send committed it would commit the older
+    /// sending chain back, and the next send would use a message key again. Every operation that
+    /// reads vault state and commits state derived from it — a send's encryption, an upload, a
+    /// receive, key maintenance — runs through this gate, one at a time, in arrival order.
+    func serialized<T>(_ body: () async throws(ClientError) -> T) async throws(ClientError) -> T {
+        while gateBusy { await withCheckedContinuation { gateWaiters.append($0) } }
+        gateBusy = true
+        defer {
+            gateBusy = false
+            if !gateWaiters.isEmpty { gateWaiters.removeFirst().resume() }
+        }
+        return try await body()
+    }
 
     // MARK: Lifecycle
 
@@ -145,6 +166,10 @@ public actor SealpostClient {
     /// Refreshes the operator's certificates, rotates and replenishes prekeys and the envelope
     /// key (`Limits`), each committed to the vault before it is uploaded.
     public func maintainKeys() async throws(ClientError) {
+        try await serialized { () async throws(ClientError) in try await maintainKeysAlone() }
+    }
+
+    func maintainKeysAlone() async throws(ClientError) {
         let info = try await api.operatorInfo()
         var refreshed = trust
         do {

@@ -151,6 +151,40 @@ struct ClientEndToEndTests {
         await bob.client.close()
     }
 
+    /// Sends and receives started at once on one client share its sessions one at a time: no
+    /// message key is used twice and nothing fails to decrypt — here at the hardest moment, when
+    /// Bob starts a session with Alice (fetching her bundle) while receiving the first messages of
+    /// the session she started (fetching her device list).
+    @Test(.timeLimit(.minutes(2))) func concurrentSendsAndReceivesKeepOneSessionState() async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let relay = try RelayProcess(data: folder.appendingPathComponent("relay"))
+        defer { relay.stop() }
+        let alice = try await TestDevice.register("alice", at: relay, folder: folder)
+        let bob = try await TestDevice.register("bob", at: relay, folder: folder)
+        let aliceAccount = await alice.client.address.accountID
+        for index in 0..<3 { try await alice.client.send(text: "from alice \(index)", to: "bob") }
+        let client = bob.client
+        let onBob = try await withThrowingTaskGroup(of: [ClientEvent].self) { group in
+            for index in 0..<3 { group.addTask { _ = try await client.send(.text("from bob \(index)"), to: aliceAccount); return [] } }
+            group.addTask { try await client.receivePending() }
+            var events: [ClientEvent] = []
+            for try await batch in group { events += batch }
+            return events
+        }
+        #expect(Set(texts(onBob)) == Set((0..<3).map { "from alice \($0)" }))
+        // Both sides keep talking in whatever sessions they settled on.
+        let onAlice = try await alice.client.receivePending()
+        #expect(Set(texts(onAlice)) == Set((0..<3).map { "from bob \($0)" }))
+        try await alice.client.send(text: "after the race", to: "bob")
+        try await bob.client.send(.text("after the race too"), to: aliceAccount)
+        let later = try await bob.client.receivePending() + (try await alice.client.receivePending())
+        #expect(texts(later).sorted() == ["after the race", "after the race too"])
+        #expect(!(onBob + onAlice + later).contains { if case .undecryptable = $0 { true } else { false } })
+        await alice.client.close()
+        await bob.client.close()
+    }
+
     /// Bob commits a message and crashes before acknowledging it: after a restart the relay
     /// delivers it again, and he neither loses it nor shows it twice.
     @Test(.timeLimit(.minutes(2))) func aClientKilledMidReceiveLosesNothingAndShowsNothingTwice() async throws {
