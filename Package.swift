@@ -176,8 +176,8 @@ let package = Package(
             name: "SealpostClientTests",
             dependencies: [
                 "SealpostClient", "SealpostVault", "SealpostProtocol", "SealpostWire", "SealpostCrypto", "SealpostTestSupport",
-                // Built before the tests, which start it as a real process on 127.0.0.1.
-                "sealpost-relay",
+                // Built before the tests, which start them as real processes.
+                "sealpost-relay", "sealpost",
             ]
         ),
         .testTarget(
