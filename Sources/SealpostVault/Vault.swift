@@ -12,6 +12,8 @@ import SealpostCrypto
 public final class Vault: Sendable {
     /// The database.
     let pool: DatabasePool
+    /// The exclusive lock held while the vault is open.
+    let lock: VaultLock
     /// The data key every subkey comes from (kept to rewrap it on a passphrase change).
     let dataKey: SecretBytes
     /// The subkeys, derived once.
@@ -19,8 +21,9 @@ public final class Vault: Sendable {
     /// The costs in the current header.
     public let parameters: VaultParameters
 
-    private init(pool: DatabasePool, dataKey: SecretBytes, parameters: VaultParameters) throws(VaultError) {
+    private init(pool: DatabasePool, lock: VaultLock, dataKey: SecretBytes, parameters: VaultParameters) throws(VaultError) {
         self.pool = pool
+        self.lock = lock
         self.dataKey = dataKey
         self.keys = try RecordKeys(dataKey: dataKey)
         self.parameters = parameters
@@ -30,6 +33,8 @@ public final class Vault: Sendable {
         var configuration = Configuration()
         configuration.readonly = readonly
         configuration.label = "sealpost-vault"
+        // A reader of this process holding the log briefly is waited for, not an error.
+        configuration.busyMode = .timeout(5)
         configuration.prepareDatabase { db in
             if !readonly {
                 try db.execute(sql: "PRAGMA secure_delete = ON")
@@ -73,6 +78,7 @@ public final class Vault: Sendable {
     /// - Throws: ``VaultError/alreadyExists`` if a file is there.
     public static func create(at path: String, passphrase: String, parameters: VaultParameters = .phone) throws(VaultError) -> Vault {
         guard !FileManager.default.fileExists(atPath: path) else { throw .alreadyExists }
+        let lock = try VaultLock(vaultPath: path)
         let dataKey = SecretBytes.random(count: 32)
         let header = try VaultHeader.wrap(dataKey, passphrase: passphraseBytes(passphrase), parameters: parameters)
         do {
@@ -80,9 +86,10 @@ public final class Vault: Sendable {
             try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
             try migrator.migrate(pool)
             try pool.write { db in try db.execute(sql: "INSERT INTO vault_header (id, header) VALUES (1, ?)", arguments: [Data(header.serialized())]) }
-            return try Vault(pool: pool, dataKey: dataKey, parameters: parameters)
+            return try Vault(pool: pool, lock: lock, dataKey: dataKey, parameters: parameters)
         } catch {
             try? FileManager.default.removeItem(atPath: path)
+            lock.release()
             throw .storage("\(error)")
         }
     }
@@ -115,12 +122,14 @@ public final class Vault: Sendable {
     public static func open(at path: String, passphrase: String) throws(VaultError) -> Vault {
         let header = try readHeader(at: path)
         let dataKey = try header.unwrap(passphrase: passphraseBytes(passphrase))
+        let lock = try VaultLock(vaultPath: path)
         do {
             let pool = try DatabasePool(path: path, configuration: configuration(readonly: false))
             try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
             try migrator.migrate(pool)
-            return try Vault(pool: pool, dataKey: dataKey, parameters: header.parameters)
+            return try Vault(pool: pool, lock: lock, dataKey: dataKey, parameters: header.parameters)
         } catch {
+            lock.release()
             throw .storage("\(error)")
         }
     }
@@ -136,11 +145,13 @@ public final class Vault: Sendable {
         } catch {
             throw .storage("\(error)")
         }
-        return try Vault(pool: pool, dataKey: dataKey, parameters: header.parameters)
+        return try Vault(pool: pool, lock: lock, dataKey: dataKey, parameters: header.parameters)
     }
 
     /// Closes the database.
+    /// Closes the database and releases the lock (releasing the `Vault` does too).
     public func close() throws(VaultError) {
         do { try pool.close() } catch { throw .storage("\(error)") }
+        lock.release()
     }
 }

@@ -19,6 +19,8 @@ public enum VaultError: Error, Hashable, Sendable, CustomStringConvertible {
     case recordMissing(String)
     /// A file already exists where a new vault was to be created.
     case alreadyExists
+    /// The vault is open elsewhere (another process, or another `Vault` in this one).
+    case inUse
     /// SQLite failed (a full disk, a locked file); nothing was changed.
     case storage(String)
 
@@ -32,6 +34,7 @@ public enum VaultError: Error, Hashable, Sendable, CustomStringConvertible {
         case .staleRecord: "staleRecord"
         case .recordMissing: "recordMissing"
         case .alreadyExists: "alreadyExists"
+        case .inUse: "inUse"
         case .storage: "storage"
         }
     }
@@ -46,6 +49,7 @@ public enum VaultError: Error, Hashable, Sendable, CustomStringConvertible {
         case .staleRecord(let table): "a \(table) record was put back from an older copy of the vault"
         case .recordMissing(let table): "a \(table) record is missing from the vault"
         case .alreadyExists: "a file already exists there"
+        case .inUse: "the vault is open in another process (or another window of this one)"
         case .storage(let reason): "storage failure: \(reason)"
         }
     }

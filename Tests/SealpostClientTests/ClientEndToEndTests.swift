@@ -24,6 +24,7 @@ struct TestDevice {
     /// A crash and restart: the client and its vault are dropped, and opened again from the file.
     mutating func restart() async throws {
         await client.close()
+        try client.vault.close()
         client = try await SealpostClient.open(vault: try Vault.open(at: path, passphrase: name))
     }
 }

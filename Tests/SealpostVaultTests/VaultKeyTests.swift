@@ -29,6 +29,18 @@ struct VaultKeyTests {
     }
 
     /// The same passphrase typed as composed or decomposed Unicode opens the vault.
+    @Test func aVaultIsOpenOnceAtATime() throws {
+        let (folder, path) = try temporaryVaultPath()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let vault = try Vault.create(at: path, passphrase: "p", parameters: .fastTest)
+        #expect(throws: VaultError.inUse) { try Vault.open(at: path, passphrase: "p") }
+        let changed = try vault.changePassphrase(to: "q")
+        #expect(throws: VaultError.inUse) { try Vault.open(at: path, passphrase: "q") }
+        try changed.close()
+        let reopened = try Vault.open(at: path, passphrase: "q")
+        try reopened.close()
+    }
+
     @Test func passphrasesAreNormalized() throws {
         let (folder, path) = try temporaryVaultPath()
         defer { try? FileManager.default.removeItem(at: folder) }
