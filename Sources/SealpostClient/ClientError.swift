@@ -24,6 +24,9 @@ public enum ClientError: Error, Sendable, CustomStringConvertible {
     case vault(VaultError)
     /// A key, certificate or message from the relay or a peer did not verify or parse.
     case invalidData(String)
+    /// A delivery cannot be processed yet (the device's clock disagrees with the relay's, or the
+    /// operator's new server key is not known yet): it stays unacknowledged and comes again.
+    case deferred(String)
 
     /// A sentence a person can act on.
     public var description: String {
@@ -38,6 +41,7 @@ public enum ClientError: Error, Sendable, CustomStringConvertible {
             "the account key of verified contact \(account) changed: compare the new safety number, then accept the change"
         case .vault(let error): "vault: \(error)"
         case .invalidData(let reason): "invalid data: \(reason)"
+        case .deferred(let reason): "not processed yet: \(reason)"
         }
     }
 
@@ -56,4 +60,14 @@ func inVault<T>(_ body: () throws(VaultError) -> T) throws(ClientError) -> T {
 /// Runs `body`, turning any error into ``ClientError/invalidData(_:)`` (a client error passes).
 func checked<T>(_ what: String, _ body: () throws -> T) throws(ClientError) -> T {
     do { return try body() } catch let error as ClientError { throw error } catch { throw .invalidData("\(what): \(error)") }
+}
+
+extension String {
+    /// The string with control characters (terminal escapes among them) replaced by U+FFFD, for
+    /// showing text that came from a peer or the relay.
+    public var printable: String {
+        String(String.UnicodeScalarView(unicodeScalars.map { scalar in
+            scalar.properties.generalCategory == .control && scalar != "\n" ? "\u{FFFD}" : scalar
+        }))
+    }
 }

@@ -17,6 +17,8 @@ public enum ClientEvent: Sendable {
     /// An envelope could not be opened or decrypted; it was acknowledged so it does not block the
     /// mailbox. The reason names the check that failed, never key material.
     case undecryptable(reason: String)
+    /// A message left the outbox undelivered: every device it was for has left the account.
+    case notDelivered(account: AccountID, reason: String)
     /// The connection to the relay dropped; ``SealpostClient/listen(onEvent:)`` reconnects after
     /// the delay.
     case connectionLost(reason: String, retryInSeconds: UInt64)

@@ -75,9 +75,11 @@ final class RelayAPI: Sendable {
     static func failure(status: Int, body: [UInt8]) -> ClientError {
         struct Answer: Decodable { let code: String; let message: String; let details: String? }
         guard let answer = try? JSONDecoder().decode(Answer.self, from: Data(body)) else {
-            return .relay(status: status, code: "http\(status)", message: String(decoding: body.prefix(200), as: UTF8.self), details: [])
+            return .relay(status: status, code: "http\(status)", message: String(decoding: body.prefix(200), as: UTF8.self).printable, details: [])
         }
-        return .relay(status: status, code: answer.code, message: answer.message, details: answer.details.flatMap { try? Hex.decode($0) } ?? [])
+        return .relay(
+            status: status, code: String(answer.code.prefix(64)).printable, message: String(answer.message.prefix(500)).printable,
+            details: answer.details.flatMap { try? Hex.decode($0) } ?? [])
     }
 
     // MARK: Endpoints

@@ -23,11 +23,16 @@ extension SealpostClient {
         guard let envelopeKeys = try inVault({ () throws(VaultError) in try vault.envelopeKeyStore() }) else { throw .notRegistered }
         let unverified: UnverifiedEnvelope
         do {
-            unverified = try EnvelopeOpener.open(delivery, recipient: address, envelopeKeys: envelopeKeys, trust: trust, now: now)
-        } catch {
+            unverified = try await open(delivery, envelopeKeys: envelopeKeys, now: now)
+        } catch let error as EnvelopeError {
             return [.undecryptable(reason: "\(error)")]
+        } catch let error as ClientError {
+            throw error
+        } catch {
+            throw .invalidData("\(error)")
         }
         let sender = unverified.claimedSender
+        let ownAccount = sender.accountID == address.accountID
         let record = try inVault { () throws(VaultError) in try vault.session(for: sender) } ?? SessionRecord()
         let existing = try contact(sender.accountID)
         // Only a message that starts a session needs the prekeys (a large record: read it only
@@ -42,22 +47,31 @@ extension SealpostClient {
             prekeys = PrekeyStore()
         }
         let store = self.vault
-        // A message that carries a handshake needs the sender's device list: the cached answer
-        // first (a sender's first messages all carry the handshake until it hears back), fetched
-        // again once if the handshake does not verify against it.
+        // The sender's device list: the cached answer first (a sender's first messages all carry
+        // the handshake until it hears back), fetched again once if the handshake does not
+        // verify against it. Only a missing account is final; any other failure is retried later.
         var initiatorDevices: AccountDevices?
         var opened: OpenedMessage?
+        var processedCheckFailure: VaultError?
         for refresh in [false, true] {
             if needsHandshake {
                 do { initiatorDevices = try await devices(of: sender.accountID, refresh: refresh).devices } catch {
-                    if case .relay = error { return [.undecryptable(reason: "the sender's devices are not in the directory: \(error)")] }
+                    if case .relay(404, _, _, _) = error { return [.undecryptable(reason: "the sender's account is not in the directory")] }
                     throw error
                 }
             }
             do {
                 opened = try unverified.decrypt(
                     record: record, identity: stored.identity, prekeys: prekeys, initiatorDeviceList: initiatorDevices?.deviceList, pinned: existing?.pin,
-                    alreadyProcessed: { key in (try? store.isProcessed(key)) ?? false }, now: now, randomness: &ratchetRandomness)
+                    alreadyProcessed: { key in
+                        do { return try store.isProcessed(key) } catch let error as VaultError {
+                            processedCheckFailure = error
+                            return false
+                        } catch {
+                            processedCheckFailure = .storage("\(error)")
+                            return false
+                        }
+                    }, now: now, randomness: &ratchetRandomness)
                 break
             } catch EnvelopeError.session(.duplicate) {
                 return []  // committed before, not acknowledged: acknowledge it now
@@ -65,41 +79,49 @@ extension SealpostClient {
                 guard !refresh, needsHandshake else { return [.undecryptable(reason: "\(error)")] }
             }
         }
+        if let processedCheckFailure { throw .vault(processedCheckFailure) }
         guard let opened else { return [.undecryptable(reason: "the message does not decrypt")] }
 
+        // Trust: the handshake's decision about the sender's account key and device list.
         var events: [ClientEvent] = []
-        var contact = existing
+        var newContact: Contact?
+        var pin: AccountPin?, list: DeviceList?
         if let handshake = opened.handshake {
-            let pin = handshake.trust.pin
+            let checked = handshake.trust.pin
+            if ownAccount, checked.accountKey != stored.identity.accountKey {
+                // A device claiming this account under another key: never trusted, never stored.
+                return [.undecryptable(reason: "a device claims this account under another account key")]
+            }
+            pin = checked
+            list = initiatorDevices?.deviceList
             switch handshake.trust.decision {
             case .firstUse:
-                contact = try inVault { () throws(VaultError) in try Contact(pin: pin, deviceList: initiatorDevices?.deviceList, name: "\(sender.accountID)") }
+                newContact = try inVault { () throws(VaultError) in try Contact(pin: checked, deviceList: list, name: "\(sender.accountID)") }
                 events.append(.newContact(account: sender.accountID, name: "\(sender.accountID)"))
             case .changed:
+                // The pin moves; a verified contact keeps its verified key, so sending stays
+                // blocked until the user compares the new safety number or accepts the change.
                 events.append(.keyChanged(account: sender.accountID, wasVerified: existing?.verifiedAccountKey != nil))
-                contact?.pin = pin
-                contact?.deviceList = initiatorDevices?.deviceList
             case .unchanged:
-                if let previous = existing?.pin, previous.deviceListVersion != pin.deviceListVersion, let list = initiatorDevices?.deviceList {
+                if let previous = existing?.pin, previous.deviceListVersion != checked.deviceListVersion, let list {
                     events.append(.devicesChanged(account: sender.accountID, devices: list.devices.map(\.deviceID)))
                 }
-                let list = initiatorDevices?.deviceList ?? contact?.deviceList
-                contact?.pin = pin
-                contact?.deviceList = list
             }
         }
         let content = opened.isRepeat ? nil : try? Content(serialized: opened.plaintext)
-        if let content {
-            if let secret = content.accessSecret, let parsed = try? DeliveryAccessSecret(secret) { contact?.accessSecret = parsed }
-            if case .disappearingTimer(let seconds) = content.body, sender.accountID != address.accountID { contact?.disappearAfterSeconds = seconds }
+        var accessSecret: DeliveryAccessSecret?
+        var timer: UInt32?
+        if let content, !ownAccount {
+            if let secret = content.accessSecret { accessSecret = try? DeliveryAccessSecret(secret) }
+            if case .disappearingTimer(let seconds) = content.body { timer = seconds }
         }
         // A sync transcript counts only from this account's own devices: it is stored in the
         // conversation with its recipient, as a message this account sent. From anyone else it
-        // stays what it is, a message of theirs, and is reported as refused.
+        // is refused and not stored.
         var replacement: HistoryEntry?
         var foreignTranscript = false
         if let content, case .syncTranscript(let transcript) = content.body {
-            if sender.accountID == address.accountID {
+            if ownAccount {
                 replacement = HistoryEntry(
                     outgoing: true, peer: DeviceAddress(accountID: transcript.recipient, deviceID: sender.deviceID), envelopeID: opened.envelopeID,
                     time: opened.receivedAt, body: transcript.content.serialized())
@@ -107,20 +129,74 @@ extension SealpostClient {
                 foreignTranscript = true
             }
         }
-        let update = contact != existing ? contact : nil
-        let entry = replacement
-        try inVault { () throws(VaultError) in
-            try vault.write { (tx: inout VaultTransaction) throws(VaultError) in
-                if let update { try tx.putContact(update) }
-                try tx.commitReceived(opened, from: sender, now: now, entry: entry)
+        let entry = replacement, created = newContact, (newPin, newList) = (pin, list)
+        let (secret, newTimer) = (accessSecret, timer)
+        let account = sender.accountID
+        // The contact is read again inside the transaction and only what this message changes
+        // is applied, so a verification or a timer set meanwhile is not overwritten.
+        let name = try inVault { () throws(VaultError) -> String? in
+            try vault.write { (tx: inout VaultTransaction) throws(VaultError) -> String? in
+                var contact = try tx.contact(for: account) ?? created
+                if var updated = contact {
+                    if let newPin { updated.pin = newPin }
+                    if let newList { updated.deviceList = newList } else if newPin != nil, updated.deviceList?.listVersion != newPin?.deviceListVersion { updated.deviceList = nil }
+                    if let secret { updated.accessSecret = secret }
+                    if let newTimer { updated.disappearAfterSeconds = newTimer }
+                    if updated != contact { try tx.putContact(updated) }
+                    contact = updated
+                }
+                try tx.commitReceived(opened, from: sender, now: now, entry: entry, showInHistory: !foreignTranscript)
+                return contact?.name
             }
         }
         guard !opened.isRepeat else { return events }
         guard let content else { return events + [.undecryptable(reason: "the content does not parse")] }
         if foreignTranscript { return events + [.undecryptable(reason: "a sync transcript from another account was refused")] }
         if case .unknown(let type, _) = content.body { return events + [.unsupported(from: sender, type: type)] }
-        events.append(.message(ReceivedMessage(sender: sender, senderName: contact?.name ?? "\(sender.accountID)", content: content, receivedAt: opened.receivedAt)))
+        events.append(.message(ReceivedMessage(sender: sender, senderName: name ?? "\(sender.accountID)", content: content, receivedAt: opened.receivedAt)))
         return events
+    }
+
+    /// Step 1 of receiving, with the two failures that are not final: an unknown server key
+    /// (the operator rotated: its certificates are fetched again and the envelope opened once
+    /// more) and a relay stamp the device's clock finds implausible (the delivery waits).
+    func open(_ delivery: MailboxDelivery, envelopeKeys: EnvelopeKeyStore, now: UInt64) async throws -> UnverifiedEnvelope {
+        do {
+            return try EnvelopeOpener.open(delivery, recipient: address, envelopeKeys: envelopeKeys, trust: trust, now: now)
+        } catch .unknownServerKey(let id) {
+            try await refreshOperator()
+            do {
+                return try EnvelopeOpener.open(delivery, recipient: address, envelopeKeys: envelopeKeys, trust: trust, now: now)
+            } catch .unknownServerKey {
+                throw ClientError.deferred("the operator's server key \(id) is not known yet")
+            }
+        } catch .implausibleDeliveryTime {
+            throw ClientError.deferred("the relay's time and this device's clock disagree; check the clock")
+        }
+    }
+
+    /// Processes a delivery; `nil` when it must stay unacknowledged for now (the vault, the
+    /// network or the relay failed, or ``ClientError/deferred(_:)``). A delivery whose
+    /// processing keeps failing on data (``ClientError/invalidData(_:)``) is given up after five
+    /// attempts and acknowledged, so it cannot block the mailbox; one that fails because the
+    /// vault, the network or the clock does is never given up.
+    func processOrDefer(_ delivery: MailboxDelivery) async throws(ClientError) -> [ClientEvent]? {
+        do {
+            let events = try await process(delivery)
+            failedAttempts[delivery.sequence] = nil
+            return events
+        } catch {
+            if case .invalidData(let reason) = error {
+                let attempts = (failedAttempts[delivery.sequence] ?? 0) + 1
+                failedAttempts[delivery.sequence] = attempts
+                if attempts >= 5 {
+                    failedAttempts[delivery.sequence] = nil
+                    return [.undecryptable(reason: "given up after \(attempts) attempts: \(reason)")]
+                }
+            }
+            if case .vault = error { throw error }
+            return nil
+        }
     }
 
     /// Sends delivery receipts for the texts and payloads among `events` (each a sealed send to
@@ -149,9 +225,10 @@ extension SealpostClient {
             let deliveries = try await api.pending(after: after, authorization: authorization)
             if deliveries.isEmpty { break }
             for delivery in deliveries {
-                events += try await process(delivery)
-                try await api.acknowledge([delivery.sequence], authorization: authorization)
                 after = delivery.sequence
+                guard let result = try await processOrDefer(delivery) else { continue }
+                events += result
+                try await api.acknowledge([delivery.sequence], authorization: authorization)
             }
         }
         await acknowledgeToSenders(events)
@@ -198,8 +275,14 @@ extension SealpostClient {
             await connected()
             for try await message in inbound.messages(maxSize: 8 << 20) {
                 guard case .binary(let buffer) = message else { continue }
-                let delivery = try MailboxDelivery(serialized: Array(buffer.readableBytesView))
-                let events = try await self.process(delivery)
+                let delivery: MailboxDelivery
+                do { delivery = try MailboxDelivery(serialized: Array(buffer.readableBytesView)) } catch {
+                    await onEvent(.undecryptable(reason: "the relay sent a delivery that does not parse"))
+                    continue
+                }
+                // Not processed yet (a failure that may pass): the connection ends, and the
+                // delivery comes again on the next one, after the backoff.
+                guard let events = try await self.processOrDefer(delivery) else { throw ClientError.deferred("delivery \(delivery.sequence)") }
                 try await outbound.write(.binary(ByteBuffer(bytes: try Acknowledgement(sequences: [delivery.sequence]).serialized())))
                 for event in events { await onEvent(event) }
                 await self.acknowledgeToSenders(events)

@@ -18,19 +18,24 @@ extension SealpostClient {
     @discardableResult
     public func send(_ body: ContentBody, to account: AccountID) async throws(ClientError) -> MessageID {
         let now = clock()
-        let attachSecret: Bool = switch body {
+        let reported: Bool = switch body {
         case .text, .binary, .disappearingTimer: true
         default: false
         }
         let content = try checked("content") {
-            try Content(sentAt: now * 1_000, accessSecret: attachSecret ? profile.accessSecret.rawRepresentation : nil, body: body)
+            try Content(sentAt: now * 1_000, accessSecret: reported ? profile.accessSecret.rawRepresentation : nil, body: body)
         }
         let envelopeID = try await commitSending(content, to: account, now: now)
+        // The transcript for this account's other devices commits before anything is uploaded,
+        // so a crash cannot leave them without it; its upload waits a random 50–500 ms so the
+        // relay cannot pair the two uploads by timing alone. It failing does not fail the send:
+        // it stays in the outbox.
+        var transcript: EnvelopeID?
+        if reported, account != address.accountID { transcript = try? await commitTranscript(of: content, to: account) }
         try await upload(envelopeID)
-        if account != address.accountID, case .text = body {
-            try await sendTranscript(of: content, to: account)
-        } else if account != address.accountID, case .binary = body {
-            try await sendTranscript(of: content, to: account)
+        if let transcript {
+            try? await Task.sleep(for: .milliseconds(Int.random(in: 50...500)))
+            try? await upload(transcript)
         }
         return content.messageID
     }
@@ -56,17 +61,15 @@ extension SealpostClient {
         return contact
     }
 
-    /// The transcript of a sent message for this account's other devices, if it has any.
-    func sendTranscript(of content: Content, to account: AccountID) async throws(ClientError) {
-        let own = try await devices(of: address.accountID)
-        guard own.devices.devices.contains(where: { $0.certificate.deviceID != address.deviceID }) else { return }
-        // A random delay, so the relay cannot pair the two uploads by their timing alone.
-        try? await Task.sleep(for: .milliseconds(Int.random(in: 50...500)))
+    /// Commits the transcript of a sent message for this account's other devices; `nil` when it
+    /// has none that can receive.
+    func commitTranscript(of content: Content, to account: AccountID) async throws(ClientError) -> EnvelopeID? {
+        let own = try await trustedDevices(of: address.accountID, now: clock())
+        guard !recipients(own, of: address.accountID).isEmpty else { return nil }
         let transcript = try checked("transcript") {
             try Content(sentAt: content.sentAt, body: .syncTranscript(try SyncTranscript(recipient: account, content: content)))
         }
-        let envelopeID = try await commitSending(transcript, to: address.accountID, now: clock())
-        try await upload(envelopeID)
+        return try await commitSending(transcript, to: address.accountID, now: clock())
     }
 
     /// Encrypts `content` once and its key to every current device of `account` (this device
@@ -80,7 +83,7 @@ extension SealpostClient {
         let prepared = try checked("content") { try PreparedContent(plaintext, envelopeID: .random()) }
         let devices = try await trustedDevices(of: account, now: now)
         var sessions: [(DeviceAddress, SessionRecord)] = []
-        for device in devices.devices where DeviceAddress(accountID: account, deviceID: device.certificate.deviceID) != address {
+        for device in recipients(devices, of: account) {
             let recipient = DeviceAddress(accountID: account, deviceID: device.certificate.deviceID)
             sessions.append((recipient, try await session(with: recipient, devices: devices, now: now)))
         }
@@ -126,14 +129,22 @@ extension SealpostClient {
     /// use for a new contact); a changed key of a verified contact blocks.
     func trustedDevices(of account: AccountID, now: UInt64, refresh: Bool = false) async throws(ClientError) -> AccountDevices {
         let (devices, fetchedAt) = try await devices(of: account, refresh: refresh)
+        if account == address.accountID, devices.accountKey != stored.identity.accountKey {
+            throw .untrustedOperator("the relay lists this device's own account under another account key")
+        }
         let existing = try contact(account)
+        // A verified contact whose pinned key is no longer its verified one blocks sending,
+        // whichever path (a send, a received handshake) moved the pin.
+        func blockIfUnverifiedChange(_ pin: AccountPin?, _ contact: Contact?) throws(ClientError) {
+            if let verified = contact?.verifiedAccountKey, let pin, verified != pin.accountKey { throw .keyChangeNotAccepted(account) }
+        }
         // An answer already checked against the pin it produced is not checked again.
-        if let verified = verifiedAnswers[account], verified.fetchedAt == fetchedAt, verified.pin == existing?.pin { return devices }
+        if let verified = verifiedAnswers[account], verified.fetchedAt == fetchedAt, verified.pin == existing?.pin {
+            try blockIfUnverifiedChange(existing?.pin, existing)
+            return devices
+        }
         let check = try checked("device list") {
             try AccountTrustCheck(accountID: account, accountKey: devices.accountKey, deviceList: devices.deviceList, pinned: existing?.pin)
-        }
-        if case .changed = check.decision, let existing, existing.verifiedAccountKey != nil {
-            throw .keyChangeNotAccepted(account)
         }
         for device in devices.devices {
             guard devices.deviceList.device(device.certificate.deviceID)?.deviceKey == device.certificate.deviceKey else {
@@ -141,10 +152,12 @@ extension SealpostClient {
             }
             try checked("device certificate") { try device.certificate.verify(accountKey: devices.accountKey) }
         }
+        // Everything verified: the pin moves (a changed key is stored, so the user can compare
+        // its safety number), and the change is reported.
         var contact: Contact
         if let existing { contact = existing } else { contact = try inVault { () throws(VaultError) in try Contact(pin: check.pin, name: "\(account)") } }
         if contact.pin != check.pin || contact.deviceList != devices.deviceList {
-            if account != address.accountID, let existing {
+            if let existing {
                 if case .changed = check.decision {
                     notices.append(.keyChanged(account: account, wasVerified: existing.verifiedAccountKey != nil))
                 } else if existing.pin.deviceListVersion != check.pin.deviceListVersion {
@@ -153,11 +166,26 @@ extension SealpostClient {
             }
             contact.pin = check.pin
             contact.deviceList = devices.deviceList
-            let updated = contact
-            try inVault { () throws(VaultError) in try vault.write { (tx: inout VaultTransaction) throws(VaultError) in try tx.putContact(updated) } }
+            let (pin, list) = (check.pin, devices.deviceList)
+            try inVault { () throws(VaultError) in
+                try vault.write { (tx: inout VaultTransaction) throws(VaultError) in
+                    // Read again: only the pin and list change here.
+                    var stored = try tx.contact(for: account) ?? contact
+                    stored.pin = pin
+                    stored.deviceList = list
+                    try tx.putContact(stored)
+                }
+            }
         }
         verifiedAnswers[account] = (fetchedAt, contact.pin)
+        try blockIfUnverifiedChange(contact.pin, contact)
         return devices
+    }
+
+    /// The devices a message to `account` goes to: every device of the answer that can receive
+    /// sealed mail (has an envelope key), except this one.
+    func recipients(_ devices: AccountDevices, of account: AccountID) -> [AccountDevices.Device] {
+        devices.devices.filter { $0.envelopeKey != nil && DeviceAddress(accountID: account, deviceID: $0.certificate.deviceID) != address }
     }
 
     /// Uploads everything in the outbox, oldest first. Returns how many envelopes were accepted.
@@ -167,8 +195,20 @@ extension SealpostClient {
         for (_, entry) in try inVault({ () throws(VaultError) in try vault.outbox() }) where !seen.contains(entry.content.envelopeID) {
             seen.append(entry.content.envelopeID)
         }
-        for envelopeID in seen { try await upload(envelopeID) }
-        return seen.count
+        // Each envelope on its own: one that cannot go (a blocked key change, an account gone)
+        // does not hold the others back. The first failure is rethrown after all were tried.
+        var sent = 0
+        var failure: ClientError?
+        for envelopeID in seen {
+            do {
+                try await upload(envelopeID)
+                sent += 1
+            } catch {
+                failure = failure ?? error
+            }
+        }
+        if let failure { throw failure }
+        return sent
     }
 
     /// Seals the outbox entries of `envelopeID` in one upload and sends it; on a stale-device
@@ -185,18 +225,20 @@ extension SealpostClient {
             guard let first = entries.first else { return }
             let account = first.entry.recipient.accountID
             let devices = try await trustedDevices(of: account, now: now, refresh: attempt > 0)
-            let current = Set(devices.devices.map(\.certificate.deviceID))
+            let current = Set(recipients(devices, of: account).map(\.certificate.deviceID))
             // Devices gone from the account: their entries leave the outbox.
             let gone = entries.filter { !current.contains($0.entry.recipient.deviceID) }.map(\.id)
             // Devices added since: the same content key, encrypted to them too.
             let covered = Set(entries.map(\.entry.recipient.deviceID))
             var added: [(SessionRecord, OutboxEntry)] = []
-            for device in devices.devices where !covered.contains(device.certificate.deviceID) {
+            for device in recipients(devices, of: account) where !covered.contains(device.certificate.deviceID) {
                 let recipient = DeviceAddress(accountID: account, deviceID: device.certificate.deviceID)
-                guard recipient != address else { continue }
                 let record = try await session(with: recipient, devices: devices, now: now)
                 let sent = try checked("encryption") { try record.encrypt(first.entry.content, now: now, randomness: &ratchetRandomness) }
                 added.append((sent.record, OutboxEntry(recipient: recipient, message: sent.message, content: first.entry.content, body: first.entry.body, createdAt: now)))
+            }
+            if gone.count == entries.count, added.isEmpty {
+                notices.append(.notDelivered(account: account, reason: "every device it was for has left the account"))
             }
             if !gone.isEmpty || !added.isEmpty {
                 let (removed, new) = (gone, added)

@@ -39,6 +39,8 @@ public actor SealpostClient {
     var verifiedAnswers: [AccountID: (fetchedAt: UInt64, pin: AccountPin)] = [:]
     var ratchetRandomness = SystemRatchetRandomness()
     var handshakeRandomness = SystemHandshakeRandomness()
+    /// Deliveries whose processing failed on data, by sequence number, with the attempts so far.
+    var failedAttempts: [UInt64: Int] = [:]
     /// Whether a state-changing operation holds the gate, and who waits for it.
     var gateBusy = false
     var gateWaiters: [CheckedContinuation<Void, Never>] = []
@@ -147,8 +149,8 @@ public actor SealpostClient {
         return client
     }
 
-    /// Opens the device registered in `vault`, refreshing the operator's certificates and the
-    /// device's keys at the relay when it can be reached.
+    /// Opens the device registered in `vault`. Nothing goes to the relay: ``listen(onEvent:)``
+    /// and ``maintainKeys()`` refresh the operator's certificates and the device's keys.
     public static func open(vault: Vault, clock: @escaping @Sendable () -> UInt64 = systemClock) async throws(ClientError) -> SealpostClient {
         guard let stored = try inVault({ () throws(VaultError) in try vault.identity() }),
             let bytes = try inVault({ () throws(VaultError) in try vault.read(table: VaultTables.identity, id: ClientProfile.recordID) })
@@ -170,19 +172,7 @@ public actor SealpostClient {
     }
 
     func maintainKeysAlone() async throws(ClientError) {
-        let info = try await api.operatorInfo()
-        var refreshed = trust
-        do {
-            guard info.rootKey == trust.rootKey else { throw ClientError.untrustedOperator("the relay presents another root key") }
-            if let list = info.revocationList { try refreshed.apply(list) }
-            for certificate in info.serverCertificates { try? refreshed.add(certificate) }
-        } catch let error as ClientError {
-            throw error
-        } catch {
-            throw .untrustedOperator("\(error)")
-        }
-        trust = refreshed
-        profile.operatorInfo = info
+        try await refreshOperator()
         let now = clock()
         let counts = try await api.prekeyCounts(authorization: authorization)
         let identity = stored.identity
@@ -216,6 +206,29 @@ public actor SealpostClient {
                     try tx.putEnvelopeKeyStore(keys)
                 }
             }
+        }
+    }
+
+    /// Fetches the operator's certificates and revocation list again and merges them into the
+    /// pinned trust: the root key must not change; a certificate is added only if it verifies;
+    /// a revocation list replaces the held one only if it is newer, so a relay that leaves the
+    /// list out cannot make a revoked key trusted again. The merged state is committed.
+    func refreshOperator() async throws(ClientError) {
+        let info = try await api.operatorInfo()
+        guard info.rootKey == trust.rootKey else { throw .untrustedOperator("the relay presents another root key") }
+        var refreshed = trust
+        if let list = info.revocationList { try? refreshed.apply(list) }
+        for certificate in info.serverCertificates { try? refreshed.add(certificate) }
+        let merged = try checked("operator info") {
+            try OperatorInfo(
+                rootKey: refreshed.rootKey, serverCertificates: Array(refreshed.serverCertificates.values.sorted { $0.keyID < $1.keyID }.suffix(OperatorInfo.maximumCertificates)),
+                revocationList: refreshed.revocationList)
+        }
+        trust = refreshed
+        profile.operatorInfo = merged
+        let profile = self.profile
+        try inVault { () throws(VaultError) in
+            try vault.write { (tx: inout VaultTransaction) throws(VaultError) in try tx.put(profile.serialized(), table: VaultTables.identity, id: ClientProfile.recordID) }
         }
     }
 

@@ -198,9 +198,13 @@ extension VaultTransaction {
     /// handshake's consumption applied — in this transaction. Acknowledge the envelope to the relay
     /// after it commits. In a conversation with a disappearing timer, the message's deadline is
     /// counted from `now` (when this device stores it), or from the relay's stamp if later.
-    /// - Parameter entry: The history entry to store instead of the message as received (a sync
-    ///   transcript from this account's other device is stored as the message it sent).
-    public mutating func commitReceived(_ opened: OpenedMessage, from sender: DeviceAddress, now: UInt64, entry replacement: HistoryEntry? = nil) throws(VaultError) {
+    /// - Parameters:
+    ///   - entry: The history entry to store instead of the message as received (a sync
+    ///     transcript from this account's other device is stored as the message it sent).
+    ///   - showInHistory: `false` for a message that is processed but not kept (a refused one).
+    public mutating func commitReceived(
+        _ opened: OpenedMessage, from sender: DeviceAddress, now: UInt64, entry replacement: HistoryEntry? = nil, showInHistory: Bool = true
+    ) throws(VaultError) {
         if let handshake = opened.handshake {
             guard var store = try prekeyStore() else { throw .storage("a session started, but the vault holds no prekey store") }
             store.apply(handshake.consumption)
@@ -208,7 +212,7 @@ extension VaultTransaction {
         }
         try putSession(opened.record, for: sender)
         try put(SecretBytes(copying: [1]), table: VaultConversationTables.processed, id: .random(), lookup: opened.deduplicationKey.lookupValue, ordering: Int64(clamping: opened.receivedAt))
-        guard !opened.isRepeat else { return }
+        guard !opened.isRepeat, showInHistory else { return }
         let entry = replacement ?? HistoryEntry(outgoing: false, peer: sender, envelopeID: opened.envelopeID, time: opened.receivedAt, body: opened.plaintext)
         try putHistory(entry, storedAt: max(now, opened.receivedAt))
     }

@@ -15,7 +15,7 @@ struct SendCommand: AsyncParsableCommand {
         let client = try await options.openClient()
         defer { Task { await client.close() } }
         // Anything a previous run left in the outbox goes first.
-        try await client.flushOutbox()
+        await OutboxReport.flush(client, output: options.output)
         let id = try await client.send(text: text, to: name)
         for notice in await client.takeNotices() { EventPrinter(output: options.output).print(notice) }
         options.output.emit("sent to \(name) (message \(id))", ["to": name, "message": "\(id)"])
@@ -31,7 +31,7 @@ struct ReceiveCommand: AsyncParsableCommand {
 
     func run() async throws {
         let client = try await options.openClient()
-        try await client.flushOutbox()
+        await OutboxReport.flush(client, output: options.output)
         for event in try await client.receivePending() { EventPrinter(output: options.output).print(event) }
         try await client.deleteExpiredMessages()
         await client.close()
@@ -46,8 +46,6 @@ struct ListenCommand: AsyncParsableCommand {
 
     func run() async throws {
         let client = try await options.openClient()
-        try await client.maintainKeys()
-        try await client.flushOutbox()
         try await client.deleteExpiredMessages()
         let printer = EventPrinter(output: options.output)
         options.output.progress("listening as \(await client.userName) …")
@@ -113,6 +111,8 @@ struct EventPrinter: Sendable {
             output.emit("new contact \(name) (account \(account))", ["event": "newContact", "account": "\(account)"])
         case .undecryptable(let reason):
             output.emit("an envelope could not be opened: \(reason)", ["event": "undecryptable", "reason": reason])
+        case .notDelivered(let account, let reason):
+            output.emit("a message to \(account) was not delivered: \(reason)", ["event": "notDelivered", "account": "\(account)", "reason": reason])
         case .connectionLost(let reason, let retry):
             output.emit("connection to the relay lost (\(reason)); retrying in \(retry) s", ["event": "connectionLost", "retryInSeconds": retry])
         }
@@ -120,13 +120,26 @@ struct EventPrinter: Sendable {
 
     static func summary(_ body: ContentBody) -> String {
         switch body {
-        case .text(let text): text
-        case .binary(let type, let data): "[\(type), \(data.count) bytes]"
+        case .text(let text): text.printable
+        case .binary(let type, let data): "[\(type.printable), \(data.count) bytes]"
         case .deliveryReceipt(let ids): "[delivered: \(ids.count) message\(ids.count == 1 ? "" : "s")]"
         case .readReceipt(let ids): "[read: \(ids.count) message\(ids.count == 1 ? "" : "s")]"
         case .syncTranscript(let transcript): "[sent from another device to \(transcript.recipient): \(summary(transcript.content.body))]"
         case .disappearingTimer(let seconds): seconds == 0 ? "[disappearing messages off]" : "[messages disappear after \(seconds) s]"
         case .unknown(let type, _): "[a message of a newer kind, type \(type)]"
         }
+    }
+}
+
+/// Flushing the outbox without letting one stuck message stop the command.
+enum OutboxReport {
+    static func flush(_ client: SealpostClient, output: Output) async {
+        do {
+            try await client.flushOutbox()
+        } catch {
+            let waiting = (try? client.vault.outbox().count) ?? 0
+            output.emit("\(waiting) message part\(waiting == 1 ? "" : "s") still wait in the outbox: \(error)", ["event": "outbox", "waiting": waiting, "reason": "\(error)"])
+        }
+        for notice in await client.takeNotices() { EventPrinter(output: output).print(notice) }
     }
 }

@@ -244,6 +244,14 @@ struct ClientEndToEndTests {
         }
         await #expect(throws: ClientError.self) { try await alice.client.send(text: "secret", to: "bob") }
         #expect(try alice.client.vault.outbox().isEmpty)
+        #expect(await alice.client.takeNotices().contains { if case .keyChanged(_, true) = $0 { true } else { false } })
+        // The changed key is stored, so the safety number shown is the new one — Bob's.
+        let aliceAccount = await alice.client.address.accountID
+        let expected = SafetyNumber(
+            localAccountID: aliceAccount, localAccountKey: await alice.client.stored.identity.accountKey,
+            remoteAccountID: bobAccount, remoteAccountKey: await bob.client.stored.identity.accountKey)
+        #expect(try await alice.client.safetyNumber(for: bobAccount).digits == expected.digits)
+        await #expect(throws: ClientError.self) { try await alice.client.send(text: "still blocked", to: "bob") }
         try await alice.client.acceptKeyChange(for: bobAccount)
         try await alice.client.send(text: "after accepting", to: "bob")
         #expect(try await alice.client.contact(bobAccount)?.isVerified == false)

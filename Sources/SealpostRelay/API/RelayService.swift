@@ -266,7 +266,9 @@ public final class RelayService: Sendable {
             for account in Set(upload.recipients.map(\.accountID)).compactMap({ accounts[$0] }) {
                 let entries = upload.recipients.filter { $0.accountID == account.accountID }
                 let named = Set(entries.map(\.deviceID))
-                let registered = Set(account.devices.keys)
+                // A device that has not published an envelope key cannot be sealed to: it is not
+                // missing from an upload until it has.
+                let registered = Set(account.devices.filter { $0.value.envelopeKey != nil }.keys)
                 let staleKeys = entries.filter { entry in
                     guard let device = account.devices[entry.deviceID] else { return false }
                     if device.envelopeKey?.id == entry.envelopeKeyID { return false }
