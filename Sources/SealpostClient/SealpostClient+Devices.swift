@@ -59,3 +59,44 @@ extension SealpostClient {
         return try SealpostClient(vault: newVault, profile: newProfile, stored: newStored, clock: clock)
     }
 }
+
+extension SealpostClient {
+    /// Removes another device of this account, with the account key this device holds: a device
+    /// list one version newer without it (and naming it as revoked) is signed and registered at
+    /// the relay by this device, which deletes the removed device's mailbox and keys; senders
+    /// then get a stale-device answer and stop encrypting to it (`Spec/client.md`, "Devices of
+    /// one account"). A device cannot remove itself this way: another device of the account
+    /// does it.
+    public func removeDevice(_ deviceID: DeviceID) async throws(ClientError) {
+        try await serialized { () async throws(ClientError) in try await removeDeviceAlone(deviceID) }
+    }
+
+    func removeDeviceAlone(_ deviceID: DeviceID) async throws(ClientError) {
+        guard let accountKey = stored.accountKey else { throw .invalidData("this device does not hold the account key") }
+        guard deviceID != address.deviceID else { throw .invalidData("a device is removed from another device of the account") }
+        let now = clock()
+        let account = address.accountID
+        let current = try await trustedDevices(of: account, now: now, refresh: true)
+        guard current.deviceList.device(deviceID) != nil else { throw .invalidData("device \(deviceID) is not in the account's list") }
+        let list = try checked("device list") {
+            try DeviceList.sign(
+                accountKey: accountKey, accountID: account, listVersion: current.deviceList.listVersion + 1, issuedAt: now,
+                devices: current.deviceList.devices.filter { $0.deviceID != deviceID },
+                revoked: (current.deviceList.revoked + [deviceID]).sorted { $0.value < $1.value })
+        }
+        let pin = AccountPin(accountID: account, accountKey: accountKey.publicKey, deviceListVersion: list.listVersion, deviceListDigest: SHA256.hash(list.serialized()))
+        try await api.registerDevice(DeviceRegistration.sign(
+            deviceList: list, certificate: stored.identity.certificate, credential: profile.credential, time: now, origin: profile.endpoint.origin,
+            deviceKey: stored.identity.deviceKey))
+        try inVault { () throws(VaultError) in
+            try vault.write { (tx: inout VaultTransaction) throws(VaultError) in
+                guard var own = try tx.contact(for: account) else { return }
+                own.pin = pin
+                own.deviceList = list
+                try tx.putContact(own)
+            }
+        }
+        directory[account] = nil
+        verifiedAnswers[account] = nil
+    }
+}

@@ -128,7 +128,7 @@ extension SealpostClient {
     /// The devices of `account`, checked against its pinned key and device list (trust on first
     /// use for a new contact); a changed key of a verified contact blocks.
     func trustedDevices(of account: AccountID, now: UInt64, refresh: Bool = false) async throws(ClientError) -> AccountDevices {
-        let (devices, fetchedAt) = try await devices(of: account, refresh: refresh)
+        let devices = try await devices(of: account, refresh: refresh).devices
         if account == address.accountID, devices.accountKey != stored.identity.accountKey {
             throw .untrustedOperator("the relay lists this device's own account under another account key")
         }
@@ -139,7 +139,8 @@ extension SealpostClient {
             if let verified = contact?.verifiedAccountKey, let pin, verified != pin.accountKey { throw .keyChangeNotAccepted(account) }
         }
         // An answer already checked against the pin it produced is not checked again.
-        if let verified = verifiedAnswers[account], verified.fetchedAt == fetchedAt, verified.pin == existing?.pin {
+        // (Compared as a whole: two answers fetched within one second are told apart.)
+        if let verified = verifiedAnswers[account], verified.devices == devices, verified.pin == existing?.pin {
             try blockIfUnverifiedChange(existing?.pin, existing)
             return devices
         }
@@ -177,7 +178,7 @@ extension SealpostClient {
                 }
             }
         }
-        verifiedAnswers[account] = (fetchedAt, contact.pin)
+        verifiedAnswers[account] = (devices, contact.pin)
         try blockIfUnverifiedChange(contact.pin, contact)
         return devices
     }

@@ -34,9 +34,9 @@ public actor SealpostClient {
     /// Directory answers, with when they were fetched (envelope keys may be used for
     /// ``Limits/envelopeKeyCacheLifetime`` after that).
     var directory: [AccountID: (devices: AccountDevices, fetchedAt: UInt64)] = [:]
-    /// The directory answers checked by ``trustedDevices(of:now:refresh:)``: when the answer was
-    /// fetched, and the pin it was checked against.
-    var verifiedAnswers: [AccountID: (fetchedAt: UInt64, pin: AccountPin)] = [:]
+    /// The directory answers checked by ``trustedDevices(of:now:refresh:)``, with the pin each
+    /// was checked against.
+    var verifiedAnswers: [AccountID: (devices: AccountDevices, pin: AccountPin)] = [:]
     var ratchetRandomness = SystemRatchetRandomness()
     var handshakeRandomness = SystemHandshakeRandomness()
     /// Deliveries whose processing failed on data, by sequence number, with the attempts so far.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SealpostClient
 import SealpostVault
+import SealpostWire
 
 /// `sealpost contacts`: lists contacts; `--add NAME` adds one by user name.
 struct ContactsCommand: AsyncParsableCommand {
@@ -65,9 +66,15 @@ struct DevicesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "devices", abstract: "List this account's devices, as the relay lists them (checked against the account key).")
 
     @OptionGroup var options: VaultOptions
+    @Option(help: "Remove this device from the account (from another device that holds the account key).") var remove: UInt32?
 
     func run() async throws {
         let client = try await options.openClient()
+        if let remove {
+            guard let device = try? DeviceID(remove) else { throw CLIError("\(remove) is not a device id") }
+            try await client.removeDevice(device)
+            options.output.emit("removed device \(remove): the relay deleted its mailbox; senders stop encrypting to it", ["removed": Int(remove)])
+        }
         for device in try await client.ownDevices() {
             options.output.emit(
                 "device \(device.deviceID)\(device.isThisDevice ? " (this device)" : "")  since \(Output.time(device.createdAt))\(device.canReceive ? "" : "  (no envelope key yet)")",

@@ -122,6 +122,31 @@ struct ClientEndToEndTests {
         for client in [alice1.client, alice2, bob1.client, bob2] { await client.close() }
     }
 
+    /// A device removed by another device of its account receives nothing more: the relay
+    /// deleted its mailbox and credential, and senders drop it after a stale-device answer.
+    @Test(.timeLimit(.minutes(2))) func aRemovedDeviceReceivesNothing() async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let relay = try RelayProcess(data: folder.appendingPathComponent("relay"))
+        defer { relay.stop() }
+        let alice1 = try await TestDevice.register("alice", at: relay, folder: folder)
+        let bob = try await TestDevice.register("bob", at: relay, folder: folder)
+        let alice2 = try await alice1.client.linkDevice(vault: try Vault.create(at: folder.appendingPathComponent("alice2.vault").path, passphrase: "a2", parameters: .fastTest))
+        let aliceAccount = await alice1.client.address.accountID
+        try await bob.client.send(text: "to both", to: "alice")
+        #expect(texts(try await alice2.receivePending()) == ["to both"])
+        #expect(texts(try await alice1.client.receivePending()) == ["to both"])
+
+        try await alice1.client.removeDevice(try DeviceID(2))
+        #expect(try await alice1.client.ownDevices().map(\.deviceID.value) == [1])
+        try await bob.client.send(.text("after the removal"), to: aliceAccount)
+        #expect(texts(try await alice1.client.receivePending()) == ["after the removal"])
+        await #expect(throws: ClientError.self) { try await alice2.receivePending() }
+        let notices = await bob.client.takeNotices()
+        #expect(notices.contains { if case .devicesChanged(_, let devices) = $0 { devices.map(\.value) == [1] } else { false } }, "\(notices)")
+        for client in [alice1.client, alice2, bob.client] { await client.close() }
+    }
+
     /// A send while the relay is down stays in the outbox and goes out, re-sealed under the same
     /// envelope id, once the relay is back; a listening device gets it live over the WebSocket.
     @Test(.timeLimit(.minutes(2))) func theOutboxRetriesAndListenReceivesLive() async throws {
