@@ -126,6 +126,7 @@ struct EventPrinter: Sendable {
         case .readReceipt(let ids): "[read: \(ids.count) message\(ids.count == 1 ? "" : "s")]"
         case .syncTranscript(let transcript): "[sent from another device to \(transcript.recipient): \(summary(transcript.content.body))]"
         case .disappearingTimer(let seconds): seconds == 0 ? "[disappearing messages off]" : "[messages disappear after \(seconds) s]"
+        case .decryptionError: "[could not decrypt a message: asks to start over]"
         case .unknown(let type, _): "[a message of a newer kind, type \(type)]"
         }
     }

@@ -73,7 +73,7 @@ struct ContentTests {
             .syncTranscript(try SyncTranscript(recipient: recipient, content: try Content(sentAt: 1, body: .disappearingTimer(seconds: 60)))),
             .disappearingTimer(seconds: 0),
             .disappearingTimer(seconds: .max),
-            .unknown(type: 0x07, body: []),
+            .unknown(type: 0x08, body: []),
             .unknown(type: 0xFF, body: [1, 2, 3]),
         ]
         for body in bodies {
@@ -219,7 +219,7 @@ struct ContentTests {
     }
 
     @Test func unknownTypesAreKept() throws {
-        for type: UInt8 in [0x07, 0x2A, 0xFF] {
+        for type: UInt8 in [0x08, 0x2A, 0xFF] {
             let bytes = encode(type: type, flags: 1, secret: secretBytes, body: [0xDE, 0xAD])
             let content = try Content(serialized: bytes)
             #expect(content.body == .unknown(type: type, body: [0xDE, 0xAD]))

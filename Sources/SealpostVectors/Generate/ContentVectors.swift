@@ -38,6 +38,7 @@ enum ContentVectors {
             test.hex("recipient", transcript.recipient.rawRepresentation)
             test.fields["transcriptContent"] = .object(fields(transcript.content).fields)
         case .disappearingTimer(let seconds): test.int("seconds", seconds)
+        case .decryptionError(let report): test.hex("report", report.serialized())
         case .unknown: break
         }
         test.hex("body", trimmed(content.body.serializedBody()))
@@ -107,7 +108,14 @@ enum ContentVectors {
             "transcript-binary", offset: 12, secret: secret,
             .syncTranscript(try SyncTranscript(recipient: recipient, content: try content("transcript-binary-inner", offset: 12, secret: secret, png.body))))
         let transcriptOfTimer = try content("transcript-timer", offset: 13, .syncTranscript(try SyncTranscript(recipient: recipient, content: timerWeek)))
-        let unknownEmpty = try content("unknown-07", offset: 14, .unknown(type: 0x07, body: []))
+        let reporterKey = try Ed25519.PrivateKey(seed: SecretBytes(copying: VectorSeeds.bytes("content/reporter-device-key")))
+        let failedRatchetKey = try X25519.PrivateKey(rawRepresentation: SecretBytes(copying: VectorSeeds.bytes("content/failed-ratchet-key"))).publicKey
+        let report = DecryptionErrorMessage.sign(
+            reporterAccountID: try AccountID(rawRepresentation: VectorSeeds.bytes("content/reporter-account", 16)), reporterDeviceID: try DeviceID(2),
+            senderAccountID: recipient, senderDeviceID: try DeviceID(1), ratchetKey: failedRatchetKey, messageNumber: 7, time: 1_795_000_000,
+            deviceKey: reporterKey)
+        let decryptionError = try content("decryption-error", offset: 16, .decryptionError(report))
+        let unknownEmpty = try content("unknown-08", offset: 14, .unknown(type: 0x08, body: []))
         let unknownFF = try content("unknown-ff", offset: 15, secret: secret, .unknown(type: 0xFF, body: VectorSeeds.bytes("content/unknown-body", 20)))
 
         file.group("content", comment: "Valid contents: build from the fields, compare with encoding; parse encoding, compare with the fields", [
@@ -128,7 +136,8 @@ enum ContentVectors {
             ("sync transcript of a binary; both contents carry an access secret", "Spec/content.md, Sync transcripts", ["Transcript", "AccessSecret"], nil,
              fields(transcriptOfBinary)),
             ("sync transcript of a disappearing timer", "Spec/content.md, Sync transcripts", ["Transcript"], nil, fields(transcriptOfTimer)),
-            ("unknown type 0x07 with an empty body", "Spec/content.md, Unknown types", ["UnknownType"], nil, fields(unknownEmpty)),
+            ("decryption-error report (the 149-byte signed report of Spec/ratchet.md)", "Spec/content.md, Decryption errors", [], nil, fields(decryptionError)),
+            ("unknown type 0x08 with an empty body", "Spec/content.md, Unknown types", ["UnknownType"], nil, fields(unknownEmpty)),
             ("unknown type 0xff with a body and an access secret", "Spec/content.md, Unknown types", ["UnknownType", "AccessSecret"], nil, fields(unknownFF)),
         ])
 
@@ -165,6 +174,10 @@ enum ContentVectors {
 
         let types: [Case] = [
             ("empty text", "Spec/content.md, Text", [], "invalidValue", refused(try encoding(type: 0x01, body: []))),
+            ("decryption-error report one byte short", "Spec/content.md, Decryption errors", [], "truncated",
+             refused(try encoding(type: 0x07, body: Array(report.serialized().dropLast())))),
+            ("decryption-error report with a trailing byte", "Spec/content.md, Decryption errors", [], "trailingBytes",
+             refused(try encoding(type: 0x07, body: report.serialized() + [0]))),
             ("text of 65 537 bytes", "Spec/content.md, Text", ["Boundary", "ZeroFill"], "lengthOutOfBounds",
              refused(try encoding(type: 0x01, body: [0x61], bodyLength: ContentBody.maximumTextBytes + 1), zeroFill: ContentBody.maximumTextBytes)),
             ("invalid UTF-8: a lone continuation byte", "Spec/content.md, Text", ["InvalidUTF8"], "invalidValue", refused(try encoding(type: 0x01, body: [0x68, 0x80]))),

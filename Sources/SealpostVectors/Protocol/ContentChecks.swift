@@ -55,6 +55,8 @@ enum ContentChecks {
         case 0x06:
             guard let seconds = UInt32(exactly: try fields.int("seconds")) else { throw CheckFailure("seconds is not a u32") }
             body = .disappearingTimer(seconds: seconds)
+        case 0x07:
+            body = .decryptionError(try DecryptionErrorMessage(serialized: try fields.hex("report")))
         default:
             body = .unknown(type: UInt8(type), body: try fields.hex("body") + fill)
         }

@@ -21,7 +21,11 @@ public indirect enum ContentBody: Sendable, Hashable {
     case syncTranscript(SyncTranscript)
     /// Type 0x06: the conversation's disappearing-messages timer, in seconds; 0 turns it off.
     case disappearingTimer(seconds: UInt32)
-    /// A type from a newer version (0x07 … 0xFF): kept and reported ("unsupported message"),
+    /// Type 0x07: this device could not decrypt a message of the recipient device; the signed
+    /// report lets that device reset the session and resend (`Spec/ratchet.md`, "Decryption
+    /// errors").
+    case decryptionError(DecryptionErrorMessage)
+    /// A type from a newer version (0x08 … 0xFF): kept and reported ("unsupported message"),
     /// never dropped.
     case unknown(type: UInt8, body: [UInt8])
 
@@ -35,7 +39,7 @@ public indirect enum ContentBody: Sendable, Hashable {
     /// backlog in one message while staying far below the content bound.
     public static let maximumReceiptCount = 1_000
     /// The first type byte this version does not know; `unknown` cases start here.
-    public static let firstUnknownType: UInt8 = 0x07
+    public static let firstUnknownType: UInt8 = 0x08
 
     /// The type byte on the wire.
     public var typeByte: UInt8 {
@@ -46,6 +50,7 @@ public indirect enum ContentBody: Sendable, Hashable {
         case .readReceipt: 0x04
         case .syncTranscript: 0x05
         case .disappearingTimer: 0x06
+        case .decryptionError: 0x07
         case .unknown(let type, _): type
         }
     }
@@ -57,7 +62,7 @@ public indirect enum ContentBody: Sendable, Hashable {
         case .binary(let mediaType, _): try Self.checkMediaType(Array(mediaType.utf8))
         case .deliveryReceipt(let ids): try Self.checkReceiptCount(ids.count, field: "delivery receipt")
         case .readReceipt(let ids): try Self.checkReceiptCount(ids.count, field: "read receipt")
-        case .syncTranscript, .disappearingTimer: break  // a transcript was checked when it was made
+        case .syncTranscript, .disappearingTimer, .decryptionError: break  // a transcript was checked when it was made
         case .unknown(let type, _):
             guard type != 0 else { throw .unknownType(field: "content type", type: type) }
             guard type >= Self.firstUnknownType else {
@@ -94,6 +99,7 @@ public indirect enum ContentBody: Sendable, Hashable {
         case .deliveryReceipt(let ids), .readReceipt(let ids): 2 + ids.count * MessageID.byteCount
         case .syncTranscript(let transcript): AccountID.byteCount + 4 + transcript.content.encodedCount
         case .disappearingTimer: 4
+        case .decryptionError: DecryptionErrorMessage.byteCount
         case .unknown(_, let body): body.count
         }
     }
@@ -119,6 +125,7 @@ public indirect enum ContentBody: Sendable, Hashable {
             writer.raw(transcript.recipient.rawRepresentation)
             writer.lp32(transcript.content.serialized())
         case .disappearingTimer(let seconds): writer.u32(seconds)
+        case .decryptionError(let report): writer.raw(report.serialized())
         case .unknown(_, let body): writer.raw(body)
         }
     }
@@ -156,6 +163,8 @@ public indirect enum ContentBody: Sendable, Hashable {
             let seconds = try reader.u32()
             try reader.finish()
             return .disappearingTimer(seconds: seconds)
+        case 0x07:
+            return .decryptionError(try DecryptionErrorMessage(serialized: body))
         case 0x00:
             throw .unknownType(field: "content type", type: type)
         default:
@@ -175,6 +184,7 @@ extension ContentBody {
         case (.readReceipt(let left), .readReceipt(let right)): left == right
         case (.syncTranscript(let left), .syncTranscript(let right)): left == right
         case (.disappearingTimer(let left), .disappearingTimer(let right)): left == right
+        case (.decryptionError(let left), .decryptionError(let right)): left == right
         case (.unknown(let leftType, let leftBody), .unknown(let rightType, let rightBody)): leftType == rightType && leftBody == rightBody
         default: false
         }
@@ -191,6 +201,7 @@ extension ContentBody {
         case .deliveryReceipt(let ids), .readReceipt(let ids): hasher.combine(ids)
         case .syncTranscript(let transcript): hasher.combine(transcript)
         case .disappearingTimer(let seconds): hasher.combine(seconds)
+        case .decryptionError(let report): hasher.combine(report)
         case .unknown(_, let body): hasher.combine(body)
         }
     }
@@ -206,6 +217,7 @@ extension ContentBody: CustomStringConvertible, CustomDebugStringConvertible, Cu
         case .readReceipt(let ids): "readReceipt(\(ids.count) ids)"
         case .syncTranscript(let transcript): "syncTranscript(\(transcript))"
         case .disappearingTimer(let seconds): "disappearingTimer(\(seconds) s)"
+        case .decryptionError: "decryptionError"
         case .unknown(let type, let body): "unknown(type \(hexByte(type)), \(body.count) bytes)"
         }
     }
