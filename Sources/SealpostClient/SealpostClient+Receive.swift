@@ -76,7 +76,10 @@ extension SealpostClient {
             } catch EnvelopeError.session(.duplicate) {
                 return []  // committed before, not acknowledged: acknowledge it now
             } catch {
-                guard !refresh, needsHandshake else { return [.undecryptable(reason: "\(error)")] }
+                guard !refresh, needsHandshake else {
+                    scheduleReport(for: error, message: unverified.sessionMessage, from: sender, now: now)
+                    return [.undecryptable(reason: "\(error)")]
+                }
             }
         }
         if let processedCheckFailure { throw .vault(processedCheckFailure) }
@@ -132,8 +135,11 @@ extension SealpostClient {
         let entry = replacement, created = newContact, (newPin, newList) = (pin, list)
         let (secret, newTimer) = (accessSecret, timer)
         let account = sender.accountID
+        let report: DecryptionErrorMessage? = if let content, case .decryptionError(let report) = content.body { report } else { nil }
+        let identity = stored.identity
         // The contact is read again inside the transaction and only what this message changes
         // is applied, so a verification or a timer set meanwhile is not overwritten.
+        var accepted: [ResendLog.Entry]?
         let name = try inVault { () throws(VaultError) -> String? in
             try vault.write { (tx: inout VaultTransaction) throws(VaultError) -> String? in
                 var contact = try tx.contact(for: account) ?? created
@@ -145,10 +151,27 @@ extension SealpostClient {
                     if updated != contact { try tx.putContact(updated) }
                     contact = updated
                 }
-                try tx.commitReceived(opened, from: sender, now: now, entry: entry, showInHistory: !foreignTranscript)
+                try tx.commitReceived(opened, from: sender, now: now, entry: entry, showInHistory: !foreignTranscript && report == nil)
+                // A decryption-error report is checked against this device's resend log for the
+                // reporter, and its guard updated, in the same transaction.
+                if let report {
+                    var state = try tx.resendState(for: sender)
+                    if let reset = try? DecryptionErrors.evaluate(report, identity: identity, peer: opened.sender, log: state.log, guard: state.resetGuard, now: now) {
+                        state.resetGuard = reset.guard
+                        try tx.putResendState(state, for: sender)
+                        accepted = reset.resend
+                    }
+                }
                 return contact?.name
             }
         }
+        if let accepted {
+            pendingResends.append((account, accepted.compactMap { entry in
+                guard entry.plaintext.count > EnvelopeID.byteCount, let id = try? EnvelopeID(rawRepresentation: Array(entry.plaintext.prefix(EnvelopeID.byteCount))) else { return nil }
+                return (id, Array(entry.plaintext.dropFirst(EnvelopeID.byteCount)))
+            }))
+        }
+        if report != nil { return events }
         guard !opened.isRepeat else { return events }
         guard let content else { return events + [.undecryptable(reason: "the content does not parse")] }
         if foreignTranscript { return events + [.undecryptable(reason: "a sync transcript from another account was refused")] }
@@ -172,6 +195,41 @@ extension SealpostClient {
             }
         } catch .implausibleDeliveryTime {
             throw ClientError.deferred("the relay's time and this device's clock disagree; check the clock")
+        }
+    }
+
+    /// Schedules a decryption-error report for a message whose session is gone
+    /// (`Spec/ratchet.md`, "When to report"): at most one an hour per peer device, so forged
+    /// failures cannot make this device start handshakes without bound.
+    func scheduleReport(for error: any Error, message: SessionMessage, from sender: DeviceAddress, now: UInt64) {
+        guard case EnvelopeError.session(let failure) = error, failure == .noSession || failure == .authenticationFailed else { return }
+        if let last = reportedAt[sender], now < last + 3_600 { return }
+        reportedAt[sender] = now
+        pendingReports.append((sender, DecryptionErrors.report(
+            failed: message.ratchetMessage, senderAccountID: sender.accountID, senderDeviceID: sender.deviceID, identity: stored.identity, now: now)))
+    }
+
+    /// Sends the reports and resends that processing scheduled: a report goes in a new session
+    /// (the one with the sending device is forgotten first, so a fresh handshake carries it);
+    /// resends are the logged messages, re-encrypted under their original envelope ids.
+    /// Failures leave what was committed in the outbox.
+    func recover() async {
+        let reports = pendingReports
+        pendingReports = []
+        for (peer, report) in reports {
+            let forgotten: Void? = try? await serialized { () async throws(ClientError) in
+                try inVault { () throws(VaultError) in try vault.write { (tx: inout VaultTransaction) throws(VaultError) in try tx.deleteSession(for: peer) } }
+            }
+            guard forgotten != nil else { continue }
+            _ = try? await send(.decryptionError(report), to: peer.accountID)
+        }
+        let resends = pendingResends
+        pendingResends = []
+        for (account, messages) in resends {
+            for (envelopeID, bytes) in messages {
+                guard let id = try? await commitSending(bytes, envelopeID: envelopeID, to: account, now: clock()) else { continue }
+                try? await upload(id)
+            }
         }
     }
 
@@ -232,6 +290,7 @@ extension SealpostClient {
             }
         }
         await acknowledgeToSenders(events)
+        await recover()
         return events
     }
 
@@ -286,6 +345,7 @@ extension SealpostClient {
                 try await outbound.write(.binary(ByteBuffer(bytes: try Acknowledgement(sequences: [delivery.sequence]).serialized())))
                 for event in events { await onEvent(event) }
                 await self.acknowledgeToSenders(events)
+                await self.recover()
             }
         }
         if let closure, closure.closeCode != .normalClosure { throw ClientError.network("the relay closed the connection (\(closure.closeCode))") }

@@ -75,12 +75,16 @@ extension SealpostClient {
     /// Encrypts `content` once and its key to every current device of `account` (this device
     /// excluded), committing the sessions and outbox entries. Returns the envelope id.
     func commitSending(_ content: Content, to account: AccountID, now: UInt64) async throws(ClientError) -> EnvelopeID {
-        try await serialized { () async throws(ClientError) in try await commitSendingAlone(content, to: account, now: now) }
+        try await commitSending(content.serialized(), envelopeID: .random(), to: account, now: now)
     }
 
-    func commitSendingAlone(_ content: Content, to account: AccountID, now: UInt64) async throws(ClientError) -> EnvelopeID {
-        let plaintext = content.serialized()
-        let prepared = try checked("content") { try PreparedContent(plaintext, envelopeID: .random()) }
+    /// Encrypts content bytes under `envelopeID` (a resend keeps the original one).
+    func commitSending(_ plaintext: [UInt8], envelopeID: EnvelopeID, to account: AccountID, now: UInt64) async throws(ClientError) -> EnvelopeID {
+        try await serialized { () async throws(ClientError) in try await commitSendingAlone(plaintext, envelopeID: envelopeID, to: account, now: now) }
+    }
+
+    func commitSendingAlone(_ plaintext: [UInt8], envelopeID: EnvelopeID, to account: AccountID, now: UInt64) async throws(ClientError) -> EnvelopeID {
+        let prepared = try checked("content") { try PreparedContent(plaintext, envelopeID: envelopeID) }
         let devices = try await trustedDevices(of: account, now: now)
         var sessions: [(DeviceAddress, SessionRecord)] = []
         for device in recipients(devices, of: account) {
@@ -95,10 +99,23 @@ extension SealpostClient {
         }
         try inVault { () throws(VaultError) in
             try vault.write { (tx: inout VaultTransaction) throws(VaultError) in
-                for (record, entry) in entries { try tx.commitSending(record, entry: entry) }
+                for (record, entry) in entries { try Self.commitSending(record, entry: entry, in: &tx) }
             }
         }
         return prepared.envelopeID
+    }
+
+    /// The send commit, with the message recorded in the peer device's resend log
+    /// (`Spec/client.md`, "Decryption errors"): the content bytes with their envelope id, so a
+    /// reset can resend them. Every content but a decryption-error report is logged: the failed
+    /// message a report names may be a receipt, and what followed it is resent from there.
+    static func commitSending(_ record: SessionRecord, entry: OutboxEntry, in tx: inout VaultTransaction) throws(VaultError) {
+        try tx.commitSending(record, entry: entry)
+        guard entry.body.count > 1, entry.body[1] != 0x07 else { return }
+        var state = try tx.resendState(for: entry.recipient)
+        state.log.record(entry.message, plaintext: entry.content.envelopeID.rawRepresentation + entry.body, sentAt: entry.createdAt)
+        state.log.prune(now: entry.createdAt)
+        try tx.putResendState(state, for: entry.recipient)
     }
 
     /// The session held with `recipient`, or a new one from its prekey bundle.
@@ -246,7 +263,7 @@ extension SealpostClient {
                 try inVault { () throws(VaultError) in
                     try vault.write { (tx: inout VaultTransaction) throws(VaultError) in
                         for id in removed { try tx.delete(table: VaultTables.outbox, id: id) }
-                        for (record, entry) in new { try tx.commitSending(record, entry: entry) }
+                        for (record, entry) in new { try Self.commitSending(record, entry: entry, in: &tx) }
                     }
                 }
                 continue

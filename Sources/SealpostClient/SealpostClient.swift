@@ -39,6 +39,13 @@ public actor SealpostClient {
     var verifiedAnswers: [AccountID: (devices: AccountDevices, pin: AccountPin)] = [:]
     var ratchetRandomness = SystemRatchetRandomness()
     var handshakeRandomness = SystemHandshakeRandomness()
+    /// Decryption-error reports to send once the delivery that failed is acknowledged, and when
+    /// each peer device was last sent one (at most one an hour).
+    var pendingReports: [(peer: DeviceAddress, report: DecryptionErrorMessage)] = []
+    var reportedAt: [DeviceAddress: UInt64] = [:]
+    /// Messages to resend after an accepted report: the account, and each message's envelope id
+    /// and content bytes.
+    var pendingResends: [(account: AccountID, messages: [(EnvelopeID, [UInt8])])] = []
     /// Deliveries whose processing failed on data, by sequence number, with the attempts so far.
     var failedAttempts: [UInt64: Int] = [:]
     /// Whether a state-changing operation holds the gate, and who waits for it.

@@ -36,8 +36,10 @@ public enum VaultTables {
     public static let identity = "identity"
     /// Contacts (``VaultContactTables/contacts``).
     public static let contacts = "contact"
+    /// Resend logs and reset guards, per peer device (``ResendState``).
+    public static let resend = "resend"
     /// Tables under the manifest.
-    public static let protected: Set<String> = [sessions, prekeys, outbox, identity, contacts]
+    public static let protected: Set<String> = [sessions, prekeys, outbox, identity, contacts, resend]
 }
 
 /// One write transaction over encrypted records (`Spec/vault.md`, "Records"). Changes become

@@ -147,6 +147,43 @@ struct ClientEndToEndTests {
         for client in [alice1.client, alice2, bob.client] { await client.close() }
     }
 
+    /// Bob loses his session with Alice (as after restoring an old copy): her next message does
+    /// not decrypt, his client reports it in a new session, hers checks the report against her
+    /// resend log and resends the message there, under its original envelope id.
+    @Test(.timeLimit(.minutes(2))) func aLostSessionIsReportedAndTheMessageResent() async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let relay = try RelayProcess(data: folder.appendingPathComponent("relay"))
+        defer { relay.stop() }
+        let alice = try await TestDevice.register("alice", at: relay, folder: folder)
+        let bob = try await TestDevice.register("bob", at: relay, folder: folder)
+        let aliceAddress = await alice.client.address
+        try await alice.client.send(text: "one", to: "bob")
+        #expect(texts(try await bob.client.receivePending()) == ["one"])
+        try await bob.client.send(.text("got it"), to: aliceAddress.accountID)
+        #expect(texts(try await alice.client.receivePending()) == ["got it"])
+
+        try bob.client.vault.write { (tx: inout VaultTransaction) throws(VaultError) in try tx.deleteSession(for: aliceAddress) }
+        try await alice.client.send(text: "two", to: "bob")
+        let failed = try await bob.client.receivePending()
+        #expect(texts(failed).isEmpty && failed.contains { if case .undecryptable = $0 { true } else { false } })
+        // Alice gets the report (not shown as a message) and resends.
+        #expect(texts(try await alice.client.receivePending()).isEmpty)
+        #expect(texts(try await bob.client.receivePending()) == ["two"])
+        // The conversation goes on in the new session, both ways.
+        try await alice.client.send(text: "three", to: "bob")
+        try await bob.client.send(.text("four"), to: aliceAddress.accountID)
+        #expect(texts(try await bob.client.receivePending()) == ["three"])
+        #expect(texts(try await alice.client.receivePending()) == ["four"])
+        let history = try await bob.client.history(with: aliceAddress.accountID).compactMap { item -> String? in
+            if case .text(let text)? = item.content?.body { text } else { nil }
+        }
+        // In commit order: Bob sent "four" before he received "three".
+        #expect(history == ["one", "got it", "two", "four", "three"])
+        await alice.client.close()
+        await bob.client.close()
+    }
+
     /// A send while the relay is down stays in the outbox and goes out, re-sealed under the same
     /// envelope id, once the relay is back; a listening device gets it live over the WebSocket.
     @Test(.timeLimit(.minutes(2))) func theOutboxRetriesAndListenReceivesLive() async throws {

@@ -216,6 +216,30 @@ struct VaultContactTests {
         #expect(try vault.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM record WHERE table_name = 'expiry'") } == 0)
     }
 
+    @Test func theResendStateRoundTripsStrictlyUnderTheManifest() throws {
+        let (folder, path) = try temporaryVaultPath()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let vault = try Vault.create(at: path, passphrase: "p", parameters: .fastTest)
+        let peer = DeviceAddress(accountID: .random(), deviceID: try DeviceID(2))
+        var state = ResendState()
+        let ratchetKey = X25519.PrivateKey.generate().publicKey
+        state.log.record(ratchetKey: ratchetKey, messageNumber: 3, plaintext: Array("sent".utf8), sentAt: now)
+        try vault.write { (tx: inout VaultTransaction) throws(VaultError) in
+            #expect(try tx.resendState(for: peer).log.entries.isEmpty)
+            try tx.putResendState(state, for: peer)
+        }
+        let read = try vault.write { (tx: inout VaultTransaction) throws(VaultError) in try tx.resendState(for: peer) }
+        #expect(read.log.entries == state.log.entries && read.resetGuard == state.resetGuard)
+        let bytes = state.serialized().withUnsafeBytes { Array($0) }
+        for bad in [bytes + [0], Array(bytes.dropLast()), [2] + bytes.dropFirst(), [1, 2] + bytes.dropFirst(2)] {
+            #expect(throws: VaultError.self) { try ResendState(serialized: SecretBytes(copying: bad)) }
+        }
+        // Deleted behind the vault's back: not an empty log (which would let a report go unanswered
+        // silently, or a guard be reset).
+        try vault.pool.write { db in try db.execute(sql: "DELETE FROM record WHERE table_name = 'resend'") }
+        #expect(throws: VaultError.recordMissing("resend")) { try vault.write { (tx: inout VaultTransaction) throws(VaultError) in _ = try tx.resendState(for: peer) } }
+    }
+
     @Test func processedMarkersAreForgottenAfterTheirMemory() throws {
         let (folder, path) = try temporaryVaultPath()
         defer { try? FileManager.default.removeItem(at: folder) }

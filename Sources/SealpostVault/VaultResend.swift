@@ -1,0 +1,97 @@
+import SealpostCrypto
+import SealpostProtocol
+import SealpostWire
+
+/// What a sender keeps per peer device to answer a decryption-error report
+/// (`Spec/ratchet.md`, "Decryption errors"): the resend log and the reset guard, one protected
+/// record per peer device (table `resend`, at the derived id of the device's address).
+///
+/// ```
+/// resend state = u8 version = 0x01 ‖ u8 has last reset (0/1) ‖ [u64 last reset]
+///                ‖ u16 h ‖ h × (ratchet key (32) ‖ u32 N)                     reports handled
+///                ‖ u16 n ‖ n × (ratchet key (32) ‖ u32 N ‖ u64 sent ‖ lp32(plaintext))   the log, oldest first
+/// ```
+public struct ResendState: Sendable {
+    /// Messages recently sent to the device.
+    public var log: ResendLog
+    /// The last reset and the reports handled.
+    public var resetGuard: ResetGuard
+
+    /// An empty state.
+    public init(log: ResendLog = ResendLog(), resetGuard: ResetGuard = ResetGuard()) {
+        self.log = log
+        self.resetGuard = resetGuard
+    }
+
+    func serialized() -> SecretBytes {
+        var writer = ByteWriter()
+        writer.u8(1)
+        writer.u8(resetGuard.lastResetAt == nil ? 0 : 1)
+        if let last = resetGuard.lastResetAt { writer.u64(last) }
+        writer.u16(UInt16(resetGuard.handled.count))
+        for key in resetGuard.handled { writer.raw(key) }
+        writer.u16(UInt16(log.entries.count))
+        for entry in log.entries {
+            writer.raw(entry.ratchetKey.rawRepresentation)
+            writer.u32(entry.messageNumber)
+            writer.u64(entry.sentAt)
+            writer.lp32(entry.plaintext)
+        }
+        var bytes = writer.takeBytes()
+        return SecretBytes(wiping: &bytes)
+    }
+
+    init(serialized secret: SecretBytes) throws(VaultError) {
+        var bytes = secret.withUnsafeBytes { Array($0) }
+        defer { _ = SecretBytes(wiping: &bytes) }
+        do {
+            var reader = ByteReader(bytes, structure: "resend state")
+            try reader.version(1)
+            let lastReset: UInt64?
+            switch try reader.u8() {
+            case 0: lastReset = nil
+            case 1: lastReset = try reader.u64()
+            default: throw VaultError.storage("resend state: bad flag")
+            }
+            let handledCount = Int(try reader.u16())
+            guard handledCount <= Limits.handledErrorMemory else { throw VaultError.storage("resend state: too many handled reports") }
+            var handled: [[UInt8]] = []
+            for _ in 0..<handledCount { handled.append(try reader.raw(36)) }
+            let count = Int(try reader.u16())
+            guard count <= Limits.resendLogCapacity else { throw VaultError.storage("resend state: too many entries") }
+            var log = ResendLog()
+            for _ in 0..<count {
+                let key = try X25519.PublicKey(rawRepresentation: try reader.raw(32))
+                let number = try reader.u32()
+                let sent = try reader.u64()
+                log.record(ratchetKey: key, messageNumber: number, plaintext: try reader.lp32("plaintext", maximum: 2 << 20), sentAt: sent)
+            }
+            try reader.finish()
+            self.init(log: log, resetGuard: ResetGuard(lastResetAt: lastReset, handled: handled))
+        } catch let error as VaultError {
+            throw error
+        } catch {
+            throw .storage("resend state: \(error)")
+        }
+    }
+}
+
+extension VaultTransaction {
+    static let resendTable = VaultTables.resend
+
+    /// The resend state kept for `peer` (empty if none).
+    public func resendState(for peer: DeviceAddress) throws(VaultError) -> ResendState {
+        guard let bytes = try get(table: Self.resendTable, id: keys.derivedID(table: Self.resendTable, value: peer.lookupValue)) else { return ResendState() }
+        return try ResendState(serialized: bytes)
+    }
+
+    /// Stores the resend state for `peer`.
+    public mutating func putResendState(_ state: ResendState, for peer: DeviceAddress) throws(VaultError) {
+        try put(state.serialized(), table: Self.resendTable, id: keys.derivedID(table: Self.resendTable, value: peer.lookupValue))
+    }
+
+    /// Forgets the session held with `peer` (a new one starts with the next message).
+    public mutating func deleteSession(for peer: DeviceAddress) throws(VaultError) {
+        try delete(table: VaultTables.sessions, id: keys.derivedID(table: VaultTables.sessions, value: peer.lookupValue))
+    }
+}
