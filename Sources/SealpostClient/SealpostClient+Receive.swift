@@ -139,7 +139,9 @@ extension SealpostClient {
         let identity = stored.identity
         // The contact is read again inside the transaction and only what this message changes
         // is applied, so a verification or a timer set meanwhile is not overwritten.
-        var accepted: [ResendLog.Entry]?
+        var resent: [EnvelopeID] = []
+        var randomness = ratchetRandomness
+        defer { ratchetRandomness = randomness }
         let name = try inVault { () throws(VaultError) -> String? in
             try vault.write { (tx: inout VaultTransaction) throws(VaultError) -> String? in
                 var contact = try tx.contact(for: account) ?? created
@@ -153,24 +155,34 @@ extension SealpostClient {
                 }
                 try tx.commitReceived(opened, from: sender, now: now, entry: entry, showInHistory: !foreignTranscript && report == nil)
                 // A decryption-error report is checked against this device's resend log for the
-                // reporter, and its guard updated, in the same transaction.
+                // reporter and its guard updated — and, if it is accepted, the logged messages are
+                // encrypted again in the session the report came in and put in the outbox — all in
+                // this transaction: a crash cannot leave the guard spent and the resends lost.
                 if let report {
                     var state = try tx.resendState(for: sender)
                     if let reset = try? DecryptionErrors.evaluate(report, identity: identity, peer: opened.sender, log: state.log, guard: state.resetGuard, now: now) {
                         state.resetGuard = reset.guard
                         try tx.putResendState(state, for: sender)
-                        accepted = reset.resend
+                        var record = opened.record
+                        for logged in reset.resend {
+                            guard logged.plaintext.count > EnvelopeID.byteCount,
+                                let id = try? EnvelopeID(rawRepresentation: Array(logged.plaintext.prefix(EnvelopeID.byteCount))),
+                                let prepared = try? PreparedContent(Array(logged.plaintext.dropFirst(EnvelopeID.byteCount)), envelopeID: id),
+                                let sent = try? record.encrypt(prepared, now: now, randomness: &randomness)
+                            else { continue }
+                            record = sent.record
+                            try Self.commitSending(
+                                sent.record,
+                                entry: OutboxEntry(recipient: sender, message: sent.message, content: prepared, body: Array(logged.plaintext.dropFirst(EnvelopeID.byteCount)), createdAt: now),
+                                in: &tx)
+                            resent.append(id)
+                        }
                     }
                 }
                 return contact?.name
             }
         }
-        if let accepted {
-            pendingResends.append((account, accepted.compactMap { entry in
-                guard entry.plaintext.count > EnvelopeID.byteCount, let id = try? EnvelopeID(rawRepresentation: Array(entry.plaintext.prefix(EnvelopeID.byteCount))) else { return nil }
-                return (id, Array(entry.plaintext.dropFirst(EnvelopeID.byteCount)))
-            }))
-        }
+        pendingUploads += resent
         if report != nil { return events }
         guard !opened.isRepeat else { return events }
         guard let content else { return events + [.undecryptable(reason: "the content does not parse")] }
@@ -209,10 +221,9 @@ extension SealpostClient {
             failed: message.ratchetMessage, senderAccountID: sender.accountID, senderDeviceID: sender.deviceID, identity: stored.identity, now: now)))
     }
 
-    /// Sends the reports and resends that processing scheduled: a report goes in a new session
-    /// (the one with the sending device is forgotten first, so a fresh handshake carries it);
-    /// resends are the logged messages, re-encrypted under their original envelope ids.
-    /// Failures leave what was committed in the outbox.
+    /// Sends the reports that processing scheduled — each in a new session: the one with the
+    /// sending device is forgotten first, so a fresh handshake carries it — and uploads the
+    /// resends it committed. Failures leave what was committed in the outbox.
     func recover() async {
         let reports = pendingReports
         pendingReports = []
@@ -223,14 +234,11 @@ extension SealpostClient {
             guard forgotten != nil else { continue }
             _ = try? await send(.decryptionError(report), to: peer.accountID)
         }
-        let resends = pendingResends
-        pendingResends = []
-        for (account, messages) in resends {
-            for (envelopeID, bytes) in messages {
-                guard let id = try? await commitSending(bytes, envelopeID: envelopeID, to: account, now: clock()) else { continue }
-                try? await upload(id)
-            }
-        }
+        // Resends committed with the report's evaluation: upload them (the upload adds the
+        // account's other devices, which recognise each as a repeat).
+        let uploads = pendingUploads
+        pendingUploads = []
+        for envelopeID in uploads { try? await upload(envelopeID) }
     }
 
     /// Processes a delivery; `nil` when it must stay unacknowledged for now (the vault, the

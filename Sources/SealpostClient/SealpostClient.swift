@@ -43,9 +43,9 @@ public actor SealpostClient {
     /// each peer device was last sent one (at most one an hour).
     var pendingReports: [(peer: DeviceAddress, report: DecryptionErrorMessage)] = []
     var reportedAt: [DeviceAddress: UInt64] = [:]
-    /// Messages to resend after an accepted report: the account, and each message's envelope id
-    /// and content bytes.
-    var pendingResends: [(account: AccountID, messages: [(EnvelopeID, [UInt8])])] = []
+    /// Resends committed to the outbox by an accepted report, to upload after the delivery is
+    /// acknowledged (``flushOutbox()`` uploads them too, after a crash).
+    var pendingUploads: [EnvelopeID] = []
     /// Deliveries whose processing failed on data, by sequence number, with the attempts so far.
     var failedAttempts: [UInt64: Int] = [:]
     /// Whether a state-changing operation holds the gate, and who waits for it.
