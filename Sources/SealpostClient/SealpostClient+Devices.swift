@@ -100,3 +100,69 @@ extension SealpostClient {
         verifiedAnswers[account] = nil
     }
 }
+
+extension SealpostClient {
+    /// The account key as a recovery key the user writes down (`Spec/devices.md`, "Recovery
+    /// key"): with it, and no device, the account is restored on a new device.
+    public func recoveryKey() throws(ClientError) -> RecoveryKey {
+        guard let accountKey = stored.accountKey else { throw .invalidData("this device does not hold the account key") }
+        return RecoveryKey(accountID: address.accountID, accountKey: accountKey)
+    }
+
+    /// Restores an account on a **new device** from its recovery key, into `vault` (empty): the
+    /// account key must be the one the relay registered the account with; the new device gets
+    /// the next device id and a device list one version newer — without the account's other
+    /// devices if `removingOtherDevices` (they were lost), with them otherwise. It never clones
+    /// an old device: no ratchet rolls back, and conversations continue through fresh handshakes.
+    ///
+    /// The account's delivery access secret is not in the recovery key: the new device draws a
+    /// new one and registers its verifier; contacts learn it from its next message, and until
+    /// then their sealed sends fall back to no access key (the account accepts anyone).
+    public static func restore(
+        vault: Vault, endpoint: RelayEndpoint, rootFingerprint: String, recoveryKey: RecoveryKey, userName: String? = nil,
+        removingOtherDevices: Bool, clock: @escaping @Sendable () -> UInt64 = systemClock
+    ) async throws(ClientError) -> SealpostClient {
+        guard try inVault({ () throws(VaultError) in try vault.identity() }) == nil else { throw .alreadyRegistered }
+        let api = RelayAPI(endpoint: endpoint)
+        let info = try await api.operatorInfo()
+        do { _ = try OperatorTrust(rootKey: info.rootKey, fingerprint: rootFingerprint) } catch { throw .untrustedOperator("\(error)") }
+        let now = clock()
+        let account = recoveryKey.accountID, accountKey = recoveryKey.accountKey
+        let current = try await api.accountDevices(account)
+        guard current.accountKey == accountKey.publicKey else { throw .invalidData("the recovery key is not this account's key") }
+        try checked("device list") { try current.deviceList.verify(accountKey: accountKey.publicKey) }
+        let nextID = (current.deviceList.devices.map(\.deviceID.value) + current.deviceList.revoked.map(\.value)).max().map { $0 + 1 } ?? 1
+        let deviceID = try checked("device id") { try DeviceID(nextID) }
+        let deviceKey = Ed25519.PrivateKey.generate()
+        let certificate = DeviceCertificate.issue(accountKey: accountKey, accountID: account, deviceID: deviceID, deviceKey: deviceKey.publicKey, createdAt: now)
+        let kept = removingOtherDevices ? [] : current.deviceList.devices
+        let revoked = removingOtherDevices ? current.deviceList.revoked + current.deviceList.devices.map(\.deviceID) : current.deviceList.revoked
+        let list = try checked("device list") {
+            try DeviceList.sign(
+                accountKey: accountKey, accountID: account, listVersion: current.deviceList.listVersion + 1, issuedAt: now,
+                devices: kept + [.init(deviceID: deviceID, deviceKey: deviceKey.publicKey)], revoked: revoked.sorted { $0.value < $1.value })
+        }
+        let identity = try checked("identity") { try DeviceIdentity(accountID: account, accountKey: accountKey.publicKey, certificate: certificate, deviceKey: deviceKey) }
+        let stored = try inVault { () throws(VaultError) in try StoredIdentity(identity: identity, accountKey: accountKey) }
+        let name = try userName.map { name throws(ClientError) in try checked("user name") { try UserName(name) } }
+        let profile = ClientProfile(
+            endpoint: endpoint, rootFingerprint: rootFingerprint, operatorInfo: info, credential: .random(count: 32), accessSecret: .generate(),
+            userName: name?.value ?? "")
+        let pin = AccountPin(accountID: account, accountKey: accountKey.publicKey, deviceListVersion: list.listVersion, deviceListDigest: SHA256.hash(list.serialized()))
+        try inVault { () throws(VaultError) in
+            try vault.write { (tx: inout VaultTransaction) throws(VaultError) in
+                try tx.putIdentity(stored)
+                try tx.put(profile.serialized(), table: VaultTables.identity, id: ClientProfile.recordID)
+                try tx.putContact(try Contact(pin: pin, deviceList: list, verifiedAccountKey: accountKey.publicKey, name: profile.userName))
+            }
+        }
+        try await api.registerDevice(DeviceRegistration.sign(
+            deviceList: list, certificate: certificate, credential: profile.credential, time: now, origin: endpoint.origin, deviceKey: deviceKey))
+        let client = try SealpostClient(vault: vault, profile: profile, stored: stored, clock: clock)
+        let accessKey = try checked("access key") { try profile.accessSecret.accessKey(for: account) }
+        try await client.api.setAccess(AccessSettings(anyoneMayWrite: true, verifier: accessKey.verifier), authorization: client.authorization)
+        try await client.maintainKeys()
+        if let name { try await client.api.setUserName(name, authorization: client.authorization) }
+        return client
+    }
+}

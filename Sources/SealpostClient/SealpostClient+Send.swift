@@ -288,6 +288,13 @@ extension SealpostClient {
                 try await api.send(upload, omitting: account == address.accountID ? address.deviceID : nil)
             } catch {
                 if error.relayCode == "staleDevices" { continue }
+                // The contact's access secret changed (restored on a new device, or it blocked
+                // this account): forget it and try once without an access key; the relay accepts
+                // that only if the account takes mail from anyone.
+                if case .relay(401, _, _, _) = error, case .key = access, attempt < 2 {
+                    try? updateContact(account) { $0.accessSecret = nil }
+                    continue
+                }
                 throw error
             }
             let ids = entries.map(\.id)

@@ -184,6 +184,41 @@ struct ClientEndToEndTests {
         await bob.client.close()
     }
 
+    /// Alice loses her only device and restores her account from the recovery key she wrote
+    /// down: a new device (the lost one removed), the same account key — Bob's safety number does
+    /// not change — and the conversation continues through fresh handshakes both ways.
+    @Test(.timeLimit(.minutes(2))) func anAccountIsRestoredFromItsRecoveryKeyOnANewDevice() async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let relay = try RelayProcess(data: folder.appendingPathComponent("relay"))
+        defer { relay.stop() }
+        let alice = try await TestDevice.register("alice", at: relay, folder: folder)
+        let bob = try await TestDevice.register("bob", at: relay, folder: folder)
+        let aliceAccount = await alice.client.address.accountID, bobAccount = await bob.client.address.accountID
+        let written = try await alice.client.recoveryKey().text
+        try await alice.client.send(text: "before", to: "bob")
+        #expect(texts(try await bob.client.receivePending()) == ["before"])
+        let numberBefore = try await bob.client.safetyNumber(for: aliceAccount)
+
+        let restored = try await SealpostClient.restore(
+            vault: try Vault.create(at: folder.appendingPathComponent("alice-new.vault").path, passphrase: "new", parameters: .fastTest),
+            endpoint: RelayEndpoint(url: relay.url, origin: RelayProcess.origin), rootFingerprint: relay.rootFingerprint,
+            recoveryKey: try RecoveryKey(text: written), userName: "alice", removingOtherDevices: true)
+        #expect(await restored.address.accountID == aliceAccount)
+        #expect(try await restored.ownDevices().map(\.deviceID.value) == [2])
+        // The lost device is gone from the relay.
+        await #expect(throws: ClientError.self) { try await alice.client.receivePending() }
+
+        try await bob.client.send(.text("after the restore"), to: aliceAccount)
+        #expect(texts(try await restored.receivePending()) == ["after the restore"])
+        try await restored.send(text: "hello from my new phone", to: "bob")
+        #expect(texts(try await bob.client.receivePending()) == ["hello from my new phone"])
+        #expect(try await bob.client.safetyNumber(for: aliceAccount).digits == numberBefore.digits)
+        #expect(try await bob.client.contact(aliceAccount)?.pin.accountKey == (try await restored.recoveryKey()).accountKey.publicKey)
+        _ = bobAccount
+        for client in [alice.client, restored, bob.client] { await client.close() }
+    }
+
     /// A send while the relay is down stays in the outbox and goes out, re-sealed under the same
     /// envelope id, once the relay is back; a listening device gets it live over the WebSocket.
     @Test(.timeLimit(.minutes(2))) func theOutboxRetriesAndListenReceivesLive() async throws {
