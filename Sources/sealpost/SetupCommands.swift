@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import SealpostClient
+import SealpostCrypto
+import SealpostProtocol
 import SealpostVault
 
 /// `sealpost init`: creates the vault.
@@ -44,5 +46,58 @@ struct RegisterCommand: AsyncParsableCommand {
         output.emit(
             "registered \(name): account \(address.accountID), device \(address.deviceID)",
             ["name": name, "account": "\(address.accountID)", "device": Int(address.deviceID.value)])
+    }
+}
+
+/// `sealpost recovery-key`: shows the account key as the recovery key to write down.
+struct RecoveryKeyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "recovery-key", abstract: "Show the recovery key: with it, the account can be restored on a new device if every device is lost.")
+
+    @OptionGroup var options: VaultOptions
+
+    func run() async throws {
+        let client = try await options.openClient()
+        let text = try await client.recoveryKey().text.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+        options.output.progress("Write this down and keep it safe: anyone who has it can take over the account.")
+        options.output.emit(text, ["recoveryKey": text])
+        await client.close()
+    }
+}
+
+/// `sealpost restore`: the account on this (new) device, from the recovery key.
+struct RestoreCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "restore", abstract: "Restore an account on this device from its recovery key (into a vault made with `init`).")
+
+    @OptionGroup var options: VaultOptions
+    @Option(help: "The relay's URL.") var relay: String
+    @Option(help: "The operator root fingerprint to pin.") var root: String
+    @Option(help: "The account's user name (shown to this device; claimed again at the relay).") var name: String?
+    @Option(help: "The relay's origin, when it differs from its URL.") var origin: String?
+    @Flag(help: "Remove the account's other devices (they were lost): their mailboxes are deleted.") var removeOtherDevices = false
+
+    func run() async throws {
+        let output = options.output
+        let vault = try options.openVault()
+        let text: String
+        if let fromEnvironment = ProcessInfo.processInfo.environment["SEALPOST_RECOVERY_KEY"] {
+            text = fromEnvironment
+        } else if let typed = Terminal.readSecret("Recovery key: ") {
+            text = typed
+        } else {
+            throw CLIError("no recovery key (set SEALPOST_RECOVERY_KEY for scripts)")
+        }
+        let key: RecoveryKey
+        do { key = try RecoveryKey(text: SecretBytes(copying: Array(text.utf8))) } catch { throw CLIError("\(error)") }
+        output.progress("restoring account \(key.accountID) at \(relay) …")
+        let client = try await SealpostClient.restore(
+            vault: vault, endpoint: RelayEndpoint(url: relay, origin: origin), rootFingerprint: root, recoveryKey: key, userName: name,
+            removingOtherDevices: removeOtherDevices)
+        let address = await client.address
+        await client.close()
+        output.emit(
+            "restored account \(address.accountID) as device \(address.deviceID); contacts see a new device, their safety numbers do not change",
+            ["account": "\(address.accountID)", "device": Int(address.deviceID.value)])
     }
 }

@@ -66,6 +66,7 @@ func errorCode(_ error: any Error) -> String {
     case let error as EnvelopeError: error.code
     case let error as OperatorTrustError: error.code
     case let error as VaultError: error.code
+    case let error as RecoveryKeyError: error.code
     case is SafetyNumberMismatch: "mismatch"
     case SafetyNumberError.malformed as SafetyNumberError: "malformed"
     case SafetyNumberError.unsupportedVersion as SafetyNumberError: "unsupportedVersion"

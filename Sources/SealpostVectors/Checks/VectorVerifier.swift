@@ -28,6 +28,7 @@ public enum VectorVerifier {
     static func checker(for type: String) -> ((VectorGroup, VectorTest) -> CheckOutcome)? {
         PrimitiveChecks.checker(for: type) ?? IdentityChecks.checker(for: type) ?? HandshakeChecks.checker(for: type) ?? RatchetChecks.checker(for: type)
             ?? EnvelopeChecks.checker(for: type) ?? VaultChecks.checker(for: type) ?? ContentChecks.checker(for: type)
+            ?? DeviceChecks.checker(for: type)
     }
 
     /// Checks one parsed file.

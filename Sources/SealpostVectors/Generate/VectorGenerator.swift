@@ -33,6 +33,7 @@ public enum VectorGenerator {
             ("envelope/sealed-envelopes.json", try EnvelopeVectors.sealedEnvelopes()),
             ("vault/key-hierarchy.json", try VaultVectors.generate()),
             ("content/content.json", try ContentVectors.generate()),
+            ("devices/recovery-keys.json", try DeviceVectors.generate()),
         ]
         var written: [URL] = []
         for (path, text) in contents {
