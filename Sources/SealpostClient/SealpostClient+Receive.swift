@@ -77,7 +77,7 @@ extension SealpostClient {
                 return []  // committed before, not acknowledged: acknowledge it now
             } catch {
                 guard !refresh, needsHandshake else {
-                    scheduleReport(for: error, message: unverified.sessionMessage, from: sender, now: now)
+                    try scheduleReport(for: error, message: unverified.sessionMessage, from: sender, now: now)
                     return [.undecryptable(reason: "\(error)")]
                 }
             }
@@ -158,22 +158,38 @@ extension SealpostClient {
                 // reporter and its guard updated — and, if it is accepted, the logged messages are
                 // encrypted again in the session the report came in and put in the outbox — all in
                 // this transaction: a crash cannot leave the guard spent and the resends lost.
-                if let report {
+                // Only a report that came in a new session (a handshake) from a contact whose key
+                // is accepted is considered.
+                let keyAccepted = contact.map { $0.verifiedAccountKey == nil || $0.verifiedAccountKey == $0.pin.accountKey } ?? false
+                if let report, opened.handshake != nil, keyAccepted {
                     var state = try tx.resendState(for: sender)
                     if let reset = try? DecryptionErrors.evaluate(report, identity: identity, peer: opened.sender, log: state.log, guard: state.resetGuard, now: now) {
                         state.resetGuard = reset.guard
                         try tx.putResendState(state, for: sender)
+                        let pending = try tx.outboxEntries()
                         var record = opened.record
                         for logged in reset.resend {
                             guard logged.plaintext.count > EnvelopeID.byteCount,
-                                let id = try? EnvelopeID(rawRepresentation: Array(logged.plaintext.prefix(EnvelopeID.byteCount))),
-                                let prepared = try? PreparedContent(Array(logged.plaintext.dropFirst(EnvelopeID.byteCount)), envelopeID: id),
-                                let sent = try? record.encrypt(prepared, now: now, randomness: &randomness)
+                                let id = try? EnvelopeID(rawRepresentation: Array(logged.plaintext.prefix(EnvelopeID.byteCount)))
                             else { continue }
+                            let body = Array(logged.plaintext.dropFirst(EnvelopeID.byteCount))
+                            // Still in the outbox (never uploaded): the reporter's entry is encrypted
+                            // again with the entries' own content key, so the upload stays one
+                            // content under one key; it enters the history when it is sent.
+                            let waiting = pending.filter { $0.entry.content.envelopeID == id }
+                            let prepared: PreparedContent
+                            if let first = waiting.first {
+                                prepared = first.entry.content
+                                for entry in waiting where entry.entry.recipient == sender { try tx.delete(table: VaultTables.outbox, id: entry.id) }
+                            } else {
+                                guard let fresh = try? PreparedContent(body, envelopeID: id) else { continue }
+                                prepared = fresh
+                            }
+                            guard let sent = try? record.encrypt(prepared, now: now, randomness: &randomness) else { continue }
                             record = sent.record
                             try Self.commitSending(
                                 sent.record,
-                                entry: OutboxEntry(recipient: sender, message: sent.message, content: prepared, body: Array(logged.plaintext.dropFirst(EnvelopeID.byteCount)), createdAt: now),
+                                entry: OutboxEntry(recipient: sender, message: sent.message, content: prepared, body: body, createdAt: now, isResend: waiting.isEmpty),
                                 in: &tx)
                             resent.append(id)
                         }
@@ -211,27 +227,53 @@ extension SealpostClient {
     }
 
     /// Schedules a decryption-error report for a message whose session is gone
-    /// (`Spec/ratchet.md`, "When to report"): at most one an hour per peer device, so forged
-    /// failures cannot make this device start handshakes without bound.
-    func scheduleReport(for error: any Error, message: SessionMessage, from sender: DeviceAddress, now: UInt64) {
-        guard case EnvelopeError.session(let failure) = error, failure == .noSession || failure == .authenticationFailed else { return }
-        if let last = reportedAt[sender], now < last + 3_600 { return }
-        reportedAt[sender] = now
+    /// (`Spec/client.md`, "Decryption errors"): only for `noSession`, only to a known contact,
+    /// and at most one an hour per peer device — recorded in the vault, so restarts do not lift
+    /// it — since a failure is easy to forge and each report starts a handshake.
+    func scheduleReport(for error: any Error, message: SessionMessage, from sender: DeviceAddress, now: UInt64) throws(ClientError) {
+        guard case EnvelopeError.session(.noSession) = error, try contact(sender.accountID) != nil else { return }
+        let due = try inVault { () throws(VaultError) -> Bool in
+            try vault.write { (tx: inout VaultTransaction) throws(VaultError) -> Bool in
+                var state = try tx.resendState(for: sender)
+                if let last = state.lastReportedAt, now < last &+ 3_600, now >= last { return false }
+                state.lastReportedAt = now
+                try tx.putResendState(state, for: sender)
+                return true
+            }
+        }
+        guard due else { return }
         pendingReports.append((sender, DecryptionErrors.report(
             failed: message.ratchetMessage, senderAccountID: sender.accountID, senderDeviceID: sender.deviceID, identity: stored.identity, now: now)))
     }
 
-    /// Sends the reports that processing scheduled — each in a new session: the one with the
-    /// sending device is forgotten first, so a fresh handshake carries it — and uploads the
-    /// resends it committed. Failures leave what was committed in the outbox.
+    /// Sends the reports that processing scheduled, each in a **new** session with the device it
+    /// goes to: a fresh handshake from the device's bundle becomes the record's current state,
+    /// the older states staying for messages still in flight. Then uploads the resends an
+    /// accepted report committed. Failures leave what was committed in the outbox.
     func recover() async {
         let reports = pendingReports
         pendingReports = []
         for (peer, report) in reports {
-            let forgotten: Void? = try? await serialized { () async throws(ClientError) in
-                try inVault { () throws(VaultError) in try vault.write { (tx: inout VaultTransaction) throws(VaultError) in try tx.deleteSession(for: peer) } }
+            let started: Void? = try? await serialized { () async throws(ClientError) in
+                let now = clock()
+                let devices = try await trustedDevices(of: peer.accountID, now: now)
+                let bundle = try await api.bundle(peer)
+                let pin = try contact(peer.accountID)?.pin
+                let result = try checked("prekey bundle") {
+                    try Handshake.initiate(
+                        identity: stored.identity, accountID: peer.accountID, accountKey: devices.accountKey, deviceList: devices.deviceList,
+                        bundle: bundle, pinned: pin, now: now, randomness: &handshakeRandomness)
+                }
+                let state = try checked("session") { try SessionState(initiator: result, randomness: &ratchetRandomness) }
+                try inVault { () throws(VaultError) in
+                    try vault.write { (tx: inout VaultTransaction) throws(VaultError) in
+                        var record = try tx.session(for: peer) ?? SessionRecord()
+                        record.promote(state)
+                        try tx.putSession(record, for: peer)
+                    }
+                }
             }
-            guard forgotten != nil else { continue }
+            guard started != nil else { continue }
             _ = try? await send(.decryptionError(report), to: peer.accountID)
         }
         // Resends committed with the report's evaluation: upload them (the upload adds the

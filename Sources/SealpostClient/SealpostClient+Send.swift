@@ -111,7 +111,8 @@ extension SealpostClient {
     /// message a report names may be a receipt, and what followed it is resent from there.
     static func commitSending(_ record: SessionRecord, entry: OutboxEntry, in tx: inout VaultTransaction) throws(VaultError) {
         try tx.commitSending(record, entry: entry)
-        guard entry.body.count > 1, entry.body[1] != 0x07 else { return }
+        // A resend is not logged again: the original entry stays, with its own time.
+        guard !entry.isResend, entry.body.count > 1, entry.body[1] != 0x07 else { return }
         var state = try tx.resendState(for: entry.recipient)
         state.log.record(entry.message, plaintext: entry.content.envelopeID.rawRepresentation + entry.body, sentAt: entry.createdAt)
         state.log.prune(now: entry.createdAt)
@@ -253,7 +254,8 @@ extension SealpostClient {
                 let recipient = DeviceAddress(accountID: account, deviceID: device.certificate.deviceID)
                 let record = try await session(with: recipient, devices: devices, now: now)
                 let sent = try checked("encryption") { try record.encrypt(first.entry.content, now: now, randomness: &ratchetRandomness) }
-                added.append((sent.record, OutboxEntry(recipient: recipient, message: sent.message, content: first.entry.content, body: first.entry.body, createdAt: now)))
+                added.append((sent.record, OutboxEntry(
+                    recipient: recipient, message: sent.message, content: first.entry.content, body: first.entry.body, createdAt: now, isResend: first.entry.isResend)))
             }
             if gone.count == entries.count, added.isEmpty {
                 notices.append(.notDelivered(account: account, reason: "every device it was for has left the account"))
@@ -299,9 +301,7 @@ extension SealpostClient {
             }
             let ids = entries.map(\.id)
             try inVault { () throws(VaultError) in
-                try vault.write { (tx: inout VaultTransaction) throws(VaultError) in
-                    for id in ids { try tx.commitSent(id, at: now) }
-                }
+                try vault.write { (tx: inout VaultTransaction) throws(VaultError) in try tx.commitSent(ids, at: now) }
             }
             return
         }

@@ -39,10 +39,8 @@ public actor SealpostClient {
     var verifiedAnswers: [AccountID: (devices: AccountDevices, pin: AccountPin)] = [:]
     var ratchetRandomness = SystemRatchetRandomness()
     var handshakeRandomness = SystemHandshakeRandomness()
-    /// Decryption-error reports to send once the delivery that failed is acknowledged, and when
-    /// each peer device was last sent one (at most one an hour).
+    /// Decryption-error reports to send once the delivery that failed is acknowledged.
     var pendingReports: [(peer: DeviceAddress, report: DecryptionErrorMessage)] = []
-    var reportedAt: [DeviceAddress: UInt64] = [:]
     /// Resends committed to the outbox by an accepted report, to upload after the delivery is
     /// acknowledged (``flushOutbox()`` uploads them too, after a crash).
     var pendingUploads: [EnvelopeID] = []

@@ -88,14 +88,18 @@ public struct OutboxEntry: Sendable {
     public let body: [UInt8]
     /// When it was first committed.
     public let createdAt: UInt64
+    /// A message sent before, encrypted again after a decryption-error report: it is in the
+    /// history already, and leaves the outbox without a second history entry.
+    public let isResend: Bool
 
     /// An entry.
-    public init(recipient: DeviceAddress, message: SessionMessage, content: PreparedContent, body: [UInt8], createdAt: UInt64) {
+    public init(recipient: DeviceAddress, message: SessionMessage, content: PreparedContent, body: [UInt8], createdAt: UInt64, isResend: Bool = false) {
         self.recipient = recipient
         self.message = message
         self.content = content
         self.body = body
         self.createdAt = createdAt
+        self.isResend = isResend
     }
 
     func serialized() -> SecretBytes {
@@ -109,6 +113,7 @@ public struct OutboxEntry: Sendable {
         content.storedContentKey.withUnsafeBytes { writer.raw($0) }
         writer.lp32(body)
         writer.u64(createdAt)
+        writer.u8(isResend ? 1 : 0)
         var bytes = writer.takeBytes()
         return SecretBytes(wiping: &bytes)
     }
@@ -127,6 +132,11 @@ public struct OutboxEntry: Sendable {
             content = try PreparedContent(restoring: id, content: c, contentKey: SecretBytes(wiping: &key))
             body = try reader.lp32("body", maximum: 1 << 21)
             createdAt = try reader.u64()
+            switch try reader.u8() {
+            case 0: isResend = false
+            case 1: isResend = true
+            default: throw VaultError.storage("outbox entry: bad flag")
+            }
             try reader.finish()
         } catch {
             throw .storage("outbox entry: \(error)")
@@ -230,11 +240,33 @@ extension VaultTransaction {
     /// The relay accepted the upload at `time`: the entry moves from the outbox to the history
     /// (with its deadline, in a conversation with a disappearing timer).
     public mutating func commitSent(_ id: RecordID, at time: UInt64) throws(VaultError) {
-        guard let bytes = try get(table: VaultTables.outbox, id: id) else { return }
-        let entry = try OutboxEntry(serialized: bytes)
-        try delete(table: VaultTables.outbox, id: id)
+        try commitSent([id], at: time)
+    }
+
+    /// The relay accepted one upload at `time`: its entries (one per recipient device) leave the
+    /// outbox, and the message enters the history **once** — not at all if every entry is a
+    /// resend.
+    public mutating func commitSent(_ ids: [RecordID], at time: UInt64) throws(VaultError) {
+        var first: OutboxEntry?
+        for id in ids {
+            guard let bytes = try get(table: VaultTables.outbox, id: id) else { continue }
+            let entry = try OutboxEntry(serialized: bytes)
+            try delete(table: VaultTables.outbox, id: id)
+            if first == nil, !entry.isResend { first = entry }
+        }
+        guard let entry = first else { return }
         let history = HistoryEntry(outgoing: true, peer: entry.recipient, envelopeID: entry.content.envelopeID, time: time, body: entry.body)
         try putHistory(history, storedAt: time)
+    }
+
+    /// The outbox as of this transaction, oldest first.
+    public func outboxEntries() throws(VaultError) -> [(id: RecordID, entry: OutboxEntry)] {
+        var entries: [(id: RecordID, entry: OutboxEntry)] = []
+        for id in try ids(table: VaultTables.outbox, lookup: [0]) {
+            guard let bytes = try get(table: VaultTables.outbox, id: id) else { continue }
+            entries.append((id, try OutboxEntry(serialized: bytes)))
+        }
+        return entries
     }
 }
 

@@ -8,6 +8,7 @@ import SealpostWire
 ///
 /// ```
 /// resend state = u8 version = 0x01 ‖ u8 has last reset (0/1) ‖ [u64 last reset]
+///                ‖ u8 has last report (0/1) ‖ [u64 last report sent to this device]
 ///                ‖ u16 h ‖ h × (ratchet key (32) ‖ u32 N)                     reports handled
 ///                ‖ u16 n ‖ n × (ratchet key (32) ‖ u32 N ‖ u64 sent ‖ lp32(plaintext))   the log, oldest first
 /// ```
@@ -16,11 +17,17 @@ public struct ResendState: Sendable {
     public var log: ResendLog
     /// The last reset and the reports handled.
     public var resetGuard: ResetGuard
+    /// When this device last sent the peer device a decryption-error report (at most one an
+    /// hour, across restarts).
+    public var lastReportedAt: UInt64?
+    /// The longest plaintext logged: an envelope id and the largest content.
+    public static let maximumPlaintextBytes = EnvelopeID.byteCount + Content.maximumBytes
 
     /// An empty state.
-    public init(log: ResendLog = ResendLog(), resetGuard: ResetGuard = ResetGuard()) {
+    public init(log: ResendLog = ResendLog(), resetGuard: ResetGuard = ResetGuard(), lastReportedAt: UInt64? = nil) {
         self.log = log
         self.resetGuard = resetGuard
+        self.lastReportedAt = lastReportedAt
     }
 
     func serialized() -> SecretBytes {
@@ -28,6 +35,8 @@ public struct ResendState: Sendable {
         writer.u8(1)
         writer.u8(resetGuard.lastResetAt == nil ? 0 : 1)
         if let last = resetGuard.lastResetAt { writer.u64(last) }
+        writer.u8(lastReportedAt == nil ? 0 : 1)
+        if let lastReportedAt { writer.u64(lastReportedAt) }
         writer.u16(UInt16(resetGuard.handled.count))
         for key in resetGuard.handled { writer.raw(key) }
         writer.u16(UInt16(log.entries.count))
@@ -53,6 +62,12 @@ public struct ResendState: Sendable {
             case 1: lastReset = try reader.u64()
             default: throw VaultError.storage("resend state: bad flag")
             }
+            let lastReport: UInt64?
+            switch try reader.u8() {
+            case 0: lastReport = nil
+            case 1: lastReport = try reader.u64()
+            default: throw VaultError.storage("resend state: bad flag")
+            }
             let handledCount = Int(try reader.u16())
             guard handledCount <= Limits.handledErrorMemory else { throw VaultError.storage("resend state: too many handled reports") }
             var handled: [[UInt8]] = []
@@ -64,10 +79,10 @@ public struct ResendState: Sendable {
                 let key = try X25519.PublicKey(rawRepresentation: try reader.raw(32))
                 let number = try reader.u32()
                 let sent = try reader.u64()
-                log.record(ratchetKey: key, messageNumber: number, plaintext: try reader.lp32("plaintext", maximum: 2 << 20), sentAt: sent)
+                log.record(ratchetKey: key, messageNumber: number, plaintext: try reader.lp32("plaintext", maximum: Self.maximumPlaintextBytes), sentAt: sent)
             }
             try reader.finish()
-            self.init(log: log, resetGuard: ResetGuard(lastResetAt: lastReset, handled: handled))
+            self.init(log: log, resetGuard: ResetGuard(lastResetAt: lastReset, handled: handled), lastReportedAt: lastReport)
         } catch let error as VaultError {
             throw error
         } catch {

@@ -116,6 +116,9 @@ struct ClientEndToEndTests {
         #expect(texts(onAlice1) == ["answered from my laptop"] && texts(onAlice2) == ["answered from my laptop"])
         _ = try await bob1.client.receivePending()
         #expect(try await bob1.client.history(with: aliceAccount).map(\.entry.outgoing) == [false, true])
+        // One history entry per message, however many devices it went to.
+        #expect(try await alice1.client.history(with: bobAccount).count == 2)
+        #expect(try await bob2.history(with: aliceAccount).count == 2)
         // Receipts from both of Bob's devices reached both of Alice's.
         #expect(try await alice1.client.history(with: bobAccount).first?.delivered == true)
         #expect(try await alice2.history(with: bobAccount).first?.delivered == true)
@@ -180,6 +183,11 @@ struct ClientEndToEndTests {
         }
         // In commit order: Bob sent "four" before he received "three".
         #expect(history == ["one", "got it", "two", "four", "three"])
+        // Alice's history has the resent message once.
+        let sent = try await alice.client.history(with: await bob.client.address.accountID).compactMap { item -> String? in
+            if case .text(let text)? = item.content?.body { text } else { nil }
+        }
+        #expect(sent == ["one", "got it", "two", "three", "four"])
         await alice.client.close()
         await bob.client.close()
     }
