@@ -179,6 +179,7 @@ public actor SealpostClient {
     func maintainKeysAlone() async throws(ClientError) {
         try await refreshOperator()
         let now = clock()
+        try inVault { () throws(VaultError) in _ = try vault.pruneResendLogs(now: now) }
         let counts = try await api.prekeyCounts(authorization: authorization)
         let identity = stored.identity
         let profile = self.profile

@@ -110,3 +110,26 @@ extension VaultTransaction {
         try delete(table: VaultTables.sessions, id: keys.derivedID(table: VaultTables.sessions, value: peer.lookupValue))
     }
 }
+
+extension Vault {
+    /// Drops resend-log entries older than ``Limits/resendLogLifetime`` from every peer device's
+    /// record (a log is otherwise pruned only when something is sent to that device), so sent
+    /// plaintexts do not outlive their purpose. Returns how many entries were dropped.
+    @discardableResult
+    public func pruneResendLogs(now: UInt64) throws(VaultError) -> Int {
+        var dropped = 0
+        let records = try allRecords(table: VaultTables.resend)
+        try write { (tx: inout VaultTransaction) throws(VaultError) in
+            for (id, bytes) in records {
+                var state = try ResendState(serialized: bytes)
+                let before = state.log.entries.count
+                state.log.prune(now: now)
+                guard state.log.entries.count != before else { continue }
+                dropped += before - state.log.entries.count
+                try tx.put(state.serialized(), table: VaultTables.resend, id: id)
+            }
+        }
+        if dropped > 0 { try truncateLog() }
+        return dropped
+    }
+}

@@ -234,6 +234,10 @@ struct VaultContactTests {
         for bad in [bytes + [0], Array(bytes.dropLast()), [2] + bytes.dropFirst(), [1, 2] + bytes.dropFirst(2)] {
             #expect(throws: VaultError.self) { try ResendState(serialized: SecretBytes(copying: bad)) }
         }
+        // Pruned when its entries are older than the log's lifetime.
+        #expect(try vault.pruneResendLogs(now: now + Limits.resendLogLifetime) == 0)
+        #expect(try vault.pruneResendLogs(now: now + Limits.resendLogLifetime + 1) == 1)
+        #expect(try vault.write { (tx: inout VaultTransaction) throws(VaultError) in try tx.resendState(for: peer) }.log.entries.isEmpty)
         // Deleted behind the vault's back: not an empty log (which would let a report go unanswered
         // silently, or a guard be reset).
         try vault.pool.write { db in try db.execute(sql: "DELETE FROM record WHERE table_name = 'resend'") }
