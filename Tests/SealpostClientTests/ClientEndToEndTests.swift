@@ -36,6 +36,32 @@ func texts(_ events: [ClientEvent]) -> [String] {
     }
 }
 
+/// A relay process and two registered users, Alice and Bob, in a temporary folder; the relay
+/// stops and the folder goes when the value is released.
+final class TwoUsers: @unchecked Sendable {
+    let folder: URL
+    let relay: RelayProcess
+    let alice: TestDevice
+    let bob: TestDevice
+
+    private init(folder: URL, relay: RelayProcess, alice: TestDevice, bob: TestDevice) {
+        (self.folder, self.relay, self.alice, self.bob) = (folder, relay, alice, bob)
+    }
+
+    static func start() async throws -> TwoUsers {
+        let folder = try temporaryFolder()
+        let relay = try RelayProcess(data: folder.appendingPathComponent("relay"))
+        let alice = try await TestDevice.register("alice", at: relay, folder: folder)
+        let bob = try await TestDevice.register("bob", at: relay, folder: folder)
+        return TwoUsers(folder: folder, relay: relay, alice: alice, bob: bob)
+    }
+
+    deinit {
+        relay.stop()
+        try? FileManager.default.removeItem(at: folder)
+    }
+}
+
 func temporaryFolder() throws -> URL {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sealpost-client-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -47,12 +73,9 @@ struct ClientEndToEndTests {
     /// Alice writes to Bob while he is offline; he receives, his receipt reaches her, he answers;
     /// both histories hold the conversation and both outboxes are empty.
     @Test(.timeLimit(.minutes(2))) func twoUsersTalkThroughARealRelay() async throws {
-        let folder = try temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let relay = try RelayProcess(data: folder.appendingPathComponent("relay"))
-        defer { relay.stop() }
-        let alice = try await TestDevice.register("alice", at: relay, folder: folder)
-        let bob = try await TestDevice.register("bob", at: relay, folder: folder)
+        let world = try await TwoUsers.start()
+        defer { withExtendedLifetime(world) {} }
+        let (alice, bob) = (world.alice, world.bob)
         let bobAccount = await bob.client.address.accountID, aliceAccount = await alice.client.address.accountID
 
         let first = try await alice.client.send(text: "hello bob", to: "bob")
@@ -90,12 +113,10 @@ struct ClientEndToEndTests {
     /// sender's other device learns it from a sync transcript, and receipts reach every device of
     /// the sender.
     @Test(.timeLimit(.minutes(2))) func twoUsersWithTwoDevicesEachSeeTheSameConversation() async throws {
-        let folder = try temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let relay = try RelayProcess(data: folder.appendingPathComponent("relay"))
-        defer { relay.stop() }
-        let alice1 = try await TestDevice.register("alice", at: relay, folder: folder)
-        let bob1 = try await TestDevice.register("bob", at: relay, folder: folder)
+        let world = try await TwoUsers.start()
+        defer { withExtendedLifetime(world) {} }
+        let (folder, alice1) = (world.folder, world.alice)
+        let bob1 = world.bob
         let alice2 = try await alice1.client.linkDevice(vault: try Vault.create(at: folder.appendingPathComponent("alice2.vault").path, passphrase: "a2", parameters: .fastTest))
         let bob2 = try await bob1.client.linkDevice(vault: try Vault.create(at: folder.appendingPathComponent("bob2.vault").path, passphrase: "b2", parameters: .fastTest))
         let aliceAccount = await alice1.client.address.accountID, bobAccount = await bob1.client.address.accountID
@@ -128,12 +149,10 @@ struct ClientEndToEndTests {
     /// A device removed by another device of its account receives nothing more: the relay
     /// deleted its mailbox and credential, and senders drop it after a stale-device answer.
     @Test(.timeLimit(.minutes(2))) func aRemovedDeviceReceivesNothing() async throws {
-        let folder = try temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let relay = try RelayProcess(data: folder.appendingPathComponent("relay"))
-        defer { relay.stop() }
-        let alice1 = try await TestDevice.register("alice", at: relay, folder: folder)
-        let bob = try await TestDevice.register("bob", at: relay, folder: folder)
+        let world = try await TwoUsers.start()
+        defer { withExtendedLifetime(world) {} }
+        let (folder, alice1) = (world.folder, world.alice)
+        let bob = world.bob
         let alice2 = try await alice1.client.linkDevice(vault: try Vault.create(at: folder.appendingPathComponent("alice2.vault").path, passphrase: "a2", parameters: .fastTest))
         let aliceAccount = await alice1.client.address.accountID
         try await bob.client.send(text: "to both", to: "alice")
@@ -154,12 +173,9 @@ struct ClientEndToEndTests {
     /// not decrypt, his client reports it in a new session, hers checks the report against her
     /// resend log and resends the message there, under its original envelope id.
     @Test(.timeLimit(.minutes(2))) func aLostSessionIsReportedAndTheMessageResent() async throws {
-        let folder = try temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let relay = try RelayProcess(data: folder.appendingPathComponent("relay"))
-        defer { relay.stop() }
-        let alice = try await TestDevice.register("alice", at: relay, folder: folder)
-        let bob = try await TestDevice.register("bob", at: relay, folder: folder)
+        let world = try await TwoUsers.start()
+        defer { withExtendedLifetime(world) {} }
+        let (alice, bob) = (world.alice, world.bob)
         let aliceAddress = await alice.client.address
         try await alice.client.send(text: "one", to: "bob")
         #expect(texts(try await bob.client.receivePending()) == ["one"])
@@ -196,12 +212,9 @@ struct ClientEndToEndTests {
     /// down: a new device (the lost one removed), the same account key — Bob's safety number does
     /// not change — and the conversation continues through fresh handshakes both ways.
     @Test(.timeLimit(.minutes(2))) func anAccountIsRestoredFromItsRecoveryKeyOnANewDevice() async throws {
-        let folder = try temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let relay = try RelayProcess(data: folder.appendingPathComponent("relay"))
-        defer { relay.stop() }
-        let alice = try await TestDevice.register("alice", at: relay, folder: folder)
-        let bob = try await TestDevice.register("bob", at: relay, folder: folder)
+        let world = try await TwoUsers.start()
+        defer { withExtendedLifetime(world) {} }
+        let (folder, relay, alice, bob) = (world.folder, world.relay, world.alice, world.bob)
         let aliceAccount = await alice.client.address.accountID, bobAccount = await bob.client.address.accountID
         let written = try await alice.client.recoveryKey().text
         try await alice.client.send(text: "before", to: "bob")
@@ -262,12 +275,9 @@ struct ClientEndToEndTests {
     /// Bob starts a session with Alice (fetching her bundle) while receiving the first messages of
     /// the session she started (fetching her device list).
     @Test(.timeLimit(.minutes(2))) func concurrentSendsAndReceivesKeepOneSessionState() async throws {
-        let folder = try temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let relay = try RelayProcess(data: folder.appendingPathComponent("relay"))
-        defer { relay.stop() }
-        let alice = try await TestDevice.register("alice", at: relay, folder: folder)
-        let bob = try await TestDevice.register("bob", at: relay, folder: folder)
+        let world = try await TwoUsers.start()
+        defer { withExtendedLifetime(world) {} }
+        let (alice, bob) = (world.alice, world.bob)
         let aliceAccount = await alice.client.address.accountID
         for index in 0..<3 { try await alice.client.send(text: "from alice \(index)", to: "bob") }
         let client = bob.client
@@ -324,12 +334,9 @@ struct ClientEndToEndTests {
     /// A verified contact whose account key no longer matches blocks sending until the user
     /// accepts the change; an unverified one does not.
     @Test(.timeLimit(.minutes(2))) func aChangedKeyOfAVerifiedContactBlocksSending() async throws {
-        let folder = try temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let relay = try RelayProcess(data: folder.appendingPathComponent("relay"))
-        defer { relay.stop() }
-        let alice = try await TestDevice.register("alice", at: relay, folder: folder)
-        let bob = try await TestDevice.register("bob", at: relay, folder: folder)
+        let world = try await TwoUsers.start()
+        defer { withExtendedLifetime(world) {} }
+        let (alice, bob) = (world.alice, world.bob)
         let bobAccount = await bob.client.address.accountID
         try await alice.client.send(text: "hi", to: "bob")
         try await alice.client.markVerified(bobAccount)
