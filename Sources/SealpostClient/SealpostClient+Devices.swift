@@ -26,37 +26,22 @@ extension SealpostClient {
         let now = clock()
         let account = address.accountID
         let current = try await trustedDevices(of: account, now: now, refresh: true)
-        let nextID = (current.deviceList.devices.map(\.deviceID.value) + current.deviceList.revoked.map(\.value)).max().map { $0 + 1 } ?? 2
-        let deviceID = try checked("device id") { try DeviceID(nextID) }
-        let deviceKey = Ed25519.PrivateKey.generate()
-        let certificate = DeviceCertificate.issue(accountKey: accountKey, accountID: account, deviceID: deviceID, deviceKey: deviceKey.publicKey, createdAt: now)
+        let device = try Self.newDevice(account: account, accountKey: accountKey, id: try Self.nextDeviceID(after: current.deviceList), now: now)
         let list = try checked("device list") {
             try DeviceList.sign(
                 accountKey: accountKey, accountID: account, listVersion: current.deviceList.listVersion + 1, issuedAt: now,
-                devices: current.deviceList.devices + [.init(deviceID: deviceID, deviceKey: deviceKey.publicKey)], revoked: current.deviceList.revoked)
+                devices: current.deviceList.devices + [device.entry], revoked: current.deviceList.revoked)
         }
-        let identity = try checked("identity") {
-            try DeviceIdentity(accountID: account, accountKey: accountKey.publicKey, certificate: certificate, deviceKey: deviceKey)
-        }
-        let newStored = try inVault { () throws(VaultError) in try StoredIdentity(identity: identity, accountKey: accountKey) }
         let newProfile = ClientProfile(
             endpoint: profile.endpoint, rootFingerprint: profile.rootFingerprint, operatorInfo: profile.operatorInfo, credential: .random(count: 32),
             accessSecret: profile.accessSecret, userName: profile.userName)
-        let pin = AccountPin(accountID: account, accountKey: accountKey.publicKey, deviceListVersion: list.listVersion, deviceListDigest: SHA256.hash(list.serialized()))
-        let ownContact = try inVault { () throws(VaultError) in try Contact(pin: pin, deviceList: list, verifiedAccountKey: accountKey.publicKey, name: profile.userName) }
-        try inVault { () throws(VaultError) in
-            try newVault.write { (tx: inout VaultTransaction) throws(VaultError) in
-                try tx.putIdentity(newStored)
-                try tx.put(newProfile.serialized(), table: VaultTables.identity, id: ClientProfile.recordID)
-                try tx.putContact(ownContact)
-            }
-        }
+        try Self.commitNewDevice(device.stored, profile: newProfile, list: list, to: newVault)
         try await api.registerDevice(DeviceRegistration.sign(
-            deviceList: list, certificate: certificate, credential: newProfile.credential, time: now, origin: profile.endpoint.origin, deviceKey: deviceKey))
+            deviceList: list, certificate: device.stored.identity.certificate, credential: newProfile.credential, time: now,
+            origin: profile.endpoint.origin, deviceKey: device.stored.identity.deviceKey))
         // This device's pin of its own account moves to the new list.
-        try inVault { () throws(VaultError) in try vault.write { (tx: inout VaultTransaction) throws(VaultError) in try tx.putContact(ownContact) } }
-        directory[account] = nil
-        return try SealpostClient(vault: newVault, profile: newProfile, stored: newStored, clock: clock)
+        try moveOwnPin(to: list)
+        return try SealpostClient(vault: newVault, profile: newProfile, stored: device.stored, clock: clock)
     }
 }
 
@@ -84,20 +69,25 @@ extension SealpostClient {
                 devices: current.deviceList.devices.filter { $0.deviceID != deviceID },
                 revoked: (current.deviceList.revoked + [deviceID]).sorted { $0.value < $1.value })
         }
-        let pin = AccountPin(accountID: account, accountKey: accountKey.publicKey, deviceListVersion: list.listVersion, deviceListDigest: SHA256.hash(list.serialized()))
         try await api.registerDevice(DeviceRegistration.sign(
             deviceList: list, certificate: stored.identity.certificate, credential: profile.credential, time: now, origin: profile.endpoint.origin,
             deviceKey: stored.identity.deviceKey))
+        try moveOwnPin(to: list)
+    }
+
+    /// This device's own contact takes the list it just registered; the directory is read again.
+    func moveOwnPin(to list: DeviceList) throws(ClientError) {
+        let pin = Self.ownPin(list, accountKey: stored.identity.accountKey)
         try inVault { () throws(VaultError) in
             try vault.write { (tx: inout VaultTransaction) throws(VaultError) in
-                guard var own = try tx.contact(for: account) else { return }
+                guard var own = try tx.contact(for: list.accountID) else { return }
                 own.pin = pin
                 own.deviceList = list
                 try tx.putContact(own)
             }
         }
-        directory[account] = nil
-        verifiedAnswers[account] = nil
+        directory[list.accountID] = nil
+        verifiedAnswers[list.accountID] = nil
     }
 }
 
@@ -131,38 +121,24 @@ extension SealpostClient {
         let current = try await api.accountDevices(account)
         guard current.accountKey == accountKey.publicKey else { throw .invalidData("the recovery key is not this account's key") }
         try checked("device list") { try current.deviceList.verify(accountKey: accountKey.publicKey) }
-        let nextID = (current.deviceList.devices.map(\.deviceID.value) + current.deviceList.revoked.map(\.value)).max().map { $0 + 1 } ?? 1
-        let deviceID = try checked("device id") { try DeviceID(nextID) }
-        let deviceKey = Ed25519.PrivateKey.generate()
-        let certificate = DeviceCertificate.issue(accountKey: accountKey, accountID: account, deviceID: deviceID, deviceKey: deviceKey.publicKey, createdAt: now)
+        let device = try newDevice(account: account, accountKey: accountKey, id: try nextDeviceID(after: current.deviceList), now: now)
         let kept = removingOtherDevices ? [] : current.deviceList.devices
         let revoked = removingOtherDevices ? current.deviceList.revoked + current.deviceList.devices.map(\.deviceID) : current.deviceList.revoked
         let list = try checked("device list") {
             try DeviceList.sign(
                 accountKey: accountKey, accountID: account, listVersion: current.deviceList.listVersion + 1, issuedAt: now,
-                devices: kept + [.init(deviceID: deviceID, deviceKey: deviceKey.publicKey)], revoked: revoked.sorted { $0.value < $1.value })
+                devices: kept + [device.entry], revoked: revoked.sorted { $0.value < $1.value })
         }
-        let identity = try checked("identity") { try DeviceIdentity(accountID: account, accountKey: accountKey.publicKey, certificate: certificate, deviceKey: deviceKey) }
-        let stored = try inVault { () throws(VaultError) in try StoredIdentity(identity: identity, accountKey: accountKey) }
         let name = try userName.map { name throws(ClientError) in try checked("user name") { try UserName(name) } }
         let profile = ClientProfile(
             endpoint: endpoint, rootFingerprint: rootFingerprint, operatorInfo: info, credential: .random(count: 32), accessSecret: .generate(),
             userName: name?.value ?? "")
-        let pin = AccountPin(accountID: account, accountKey: accountKey.publicKey, deviceListVersion: list.listVersion, deviceListDigest: SHA256.hash(list.serialized()))
-        try inVault { () throws(VaultError) in
-            try vault.write { (tx: inout VaultTransaction) throws(VaultError) in
-                try tx.putIdentity(stored)
-                try tx.put(profile.serialized(), table: VaultTables.identity, id: ClientProfile.recordID)
-                try tx.putContact(try Contact(pin: pin, deviceList: list, verifiedAccountKey: accountKey.publicKey, name: profile.userName))
-            }
-        }
+        try commitNewDevice(device.stored, profile: profile, list: list, to: vault)
         try await api.registerDevice(DeviceRegistration.sign(
-            deviceList: list, certificate: certificate, credential: profile.credential, time: now, origin: endpoint.origin, deviceKey: deviceKey))
-        let client = try SealpostClient(vault: vault, profile: profile, stored: stored, clock: clock)
-        let accessKey = try checked("access key") { try profile.accessSecret.accessKey(for: account) }
-        try await client.api.setAccess(AccessSettings(anyoneMayWrite: true, verifier: accessKey.verifier), authorization: client.authorization)
-        try await client.maintainKeys()
-        if let name { try await client.api.setUserName(name, authorization: client.authorization) }
+            deviceList: list, certificate: device.stored.identity.certificate, credential: profile.credential, time: now, origin: endpoint.origin,
+            deviceKey: device.stored.identity.deviceKey))
+        let client = try SealpostClient(vault: vault, profile: profile, stored: device.stored, clock: clock)
+        try await client.finishRegistration(claiming: name)
         return client
     }
 }

@@ -113,44 +113,25 @@ public actor SealpostClient {
         guard try inVault({ () throws(VaultError) in try vault.identity() }) == nil else { throw .alreadyRegistered }
         let name = try checked("user name") { try UserName(userName) }
         let api = RelayAPI(endpoint: endpoint)
-        defer { Task { await api.shutdown() } }
         let info = try await api.operatorInfo()
         do { _ = try OperatorTrust(rootKey: info.rootKey, fingerprint: rootFingerprint) } catch { throw .untrustedOperator("\(error)") }
 
         let now = clock()
         let accountKey = Ed25519.PrivateKey.generate()
         let accountID = try await api.createAccount(accountKey: accountKey.publicKey, invite: invite)
-        let deviceKey = Ed25519.PrivateKey.generate()
-        let deviceID = try checked("device id") { try DeviceID(1) }
-        let certificate = DeviceCertificate.issue(accountKey: accountKey, accountID: accountID, deviceID: deviceID, deviceKey: deviceKey.publicKey, createdAt: now)
+        let device = try newDevice(account: accountID, accountKey: accountKey, id: try checked("device id") { try DeviceID(1) }, now: now)
         let list = try checked("device list") {
-            try DeviceList.sign(
-                accountKey: accountKey, accountID: accountID, listVersion: 1, issuedAt: now,
-                devices: [.init(deviceID: deviceID, deviceKey: deviceKey.publicKey)], revoked: [])
+            try DeviceList.sign(accountKey: accountKey, accountID: accountID, listVersion: 1, issuedAt: now, devices: [device.entry], revoked: [])
         }
-        let identity = try checked("identity") {
-            try DeviceIdentity(accountID: accountID, accountKey: accountKey.publicKey, certificate: certificate, deviceKey: deviceKey)
-        }
-        let stored = try inVault { () throws(VaultError) in try StoredIdentity(identity: identity, accountKey: accountKey) }
         let profile = ClientProfile(
             endpoint: endpoint, rootFingerprint: rootFingerprint, operatorInfo: info, credential: .random(count: 32),
             accessSecret: .generate(), userName: name.value)
-        // The account's own contact: its pin lets this device check its account's device lists.
-        let ownPin = AccountPin(accountID: accountID, accountKey: accountKey.publicKey, deviceListVersion: 1, deviceListDigest: SHA256.hash(list.serialized()))
-        try inVault { () throws(VaultError) in
-            try vault.write { (tx: inout VaultTransaction) throws(VaultError) in
-                try tx.putIdentity(stored)
-                try tx.put(profile.serialized(), table: VaultTables.identity, id: ClientProfile.recordID)
-                try tx.putContact(try Contact(pin: ownPin, deviceList: list, verifiedAccountKey: accountKey.publicKey, name: name.value))
-            }
-        }
+        try commitNewDevice(device.stored, profile: profile, list: list, to: vault)
         try await api.registerDevice(DeviceRegistration.sign(
-            deviceList: list, certificate: certificate, credential: profile.credential, time: now, origin: endpoint.origin, deviceKey: deviceKey))
-        let client = try SealpostClient(vault: vault, profile: profile, stored: stored, clock: clock)
-        let accessKey = try checked("access key") { try profile.accessSecret.accessKey(for: accountID) }
-        try await client.api.setAccess(AccessSettings(anyoneMayWrite: true, verifier: accessKey.verifier), authorization: client.authorization)
-        try await client.maintainKeys()
-        try await client.api.setUserName(name, authorization: client.authorization)
+            deviceList: list, certificate: device.stored.identity.certificate, credential: profile.credential, time: now, origin: endpoint.origin,
+            deviceKey: device.stored.identity.deviceKey))
+        let client = try SealpostClient(vault: vault, profile: profile, stored: device.stored, clock: clock)
+        try await client.finishRegistration(claiming: name)
         return client
     }
 

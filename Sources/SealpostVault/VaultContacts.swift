@@ -93,12 +93,12 @@ public struct Contact: Sendable, Equatable {
             let accountID = try AccountID(rawRepresentation: try reader.raw(16))
             let accountKey = try Ed25519.PublicKey(rawRepresentation: try reader.raw(32))
             let pin = AccountPin(accountID: accountID, accountKey: accountKey, deviceListVersion: try reader.u64(), deviceListDigest: try reader.raw(32))
-            let deviceList: DeviceList? = try Self.flag(&reader) ? try DeviceList(serialized: try reader.lp16("device list", maximum: Self.maximumDeviceListBytes)) : nil
-            let verified: Ed25519.PublicKey? = try Self.flag(&reader) ? try Ed25519.PublicKey(rawRepresentation: try reader.raw(32)) : nil
+            let deviceList: DeviceList? = try reader.flag("has device list") ? try DeviceList(serialized: try reader.lp16("device list", maximum: Self.maximumDeviceListBytes)) : nil
+            let verified: Ed25519.PublicKey? = try reader.flag("verified") ? try Ed25519.PublicKey(rawRepresentation: try reader.raw(32)) : nil
             guard let name = String(validating: try reader.lp8("name", maximum: Self.maximumNameBytes), as: UTF8.self) else { throw VaultError.storage("contact: name is not UTF-8") }
             let timer = try reader.u32()
             var accessSecret: DeliveryAccessSecret?
-            if try Self.flag(&reader) {
+            if try reader.flag("has access secret") {
                 var raw = try reader.raw(DeliveryAccessSecret.byteCount)
                 accessSecret = try DeliveryAccessSecret(SecretBytes(wiping: &raw))
             }
@@ -108,14 +108,6 @@ public struct Contact: Sendable, Equatable {
             throw error
         } catch {
             throw .storage("contact: \(error)")
-        }
-    }
-
-    static func flag(_ reader: inout ByteReader) throws -> Bool {
-        switch try reader.u8() {
-        case 0: false
-        case 1: true
-        default: throw VaultError.storage("contact: bad flag")
         }
     }
 }

@@ -59,11 +59,7 @@ public struct HistoryEntry: Sendable, Equatable {
         do {
             var reader = ByteReader(bytes, structure: "history entry")
             try reader.version(1)
-            switch try reader.u8() {
-            case 0: outgoing = false
-            case 1: outgoing = true
-            default: throw VaultError.storage("history entry: bad direction")
-            }
+            outgoing = try reader.flag("outgoing")
             peer = DeviceAddress(accountID: try AccountID(rawRepresentation: try reader.raw(16)), deviceID: try DeviceID(try reader.u32()))
             envelopeID = try EnvelopeID(rawRepresentation: try reader.raw(16))
             time = try reader.u64()
@@ -132,11 +128,7 @@ public struct OutboxEntry: Sendable {
             content = try PreparedContent(restoring: id, content: c, contentKey: SecretBytes(wiping: &key))
             body = try reader.lp32("body", maximum: 1 << 21)
             createdAt = try reader.u64()
-            switch try reader.u8() {
-            case 0: isResend = false
-            case 1: isResend = true
-            default: throw VaultError.storage("outbox entry: bad flag")
-            }
+            isResend = try reader.flag("resend")
             try reader.finish()
         } catch {
             throw .storage("outbox entry: \(error)")

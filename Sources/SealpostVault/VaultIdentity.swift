@@ -46,12 +46,9 @@ public struct StoredIdentity: Sendable {
             var deviceSeed = try reader.raw(32)
             let deviceKey = try Ed25519.PrivateKey(seed: SecretBytes(wiping: &deviceSeed))
             var accountKey: Ed25519.PrivateKey?
-            switch try reader.u8() {
-            case 0: accountKey = nil
-            case 1:
+            if try reader.flag("has account private key") {
                 var seed = try reader.raw(32)
                 accountKey = try Ed25519.PrivateKey(seed: SecretBytes(wiping: &seed))
-            default: throw VaultError.storage("identity: bad flag")
             }
             try reader.finish()
             try self.init(

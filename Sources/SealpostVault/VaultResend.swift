@@ -56,18 +56,8 @@ public struct ResendState: Sendable {
         do {
             var reader = ByteReader(bytes, structure: "resend state")
             try reader.version(1)
-            let lastReset: UInt64?
-            switch try reader.u8() {
-            case 0: lastReset = nil
-            case 1: lastReset = try reader.u64()
-            default: throw VaultError.storage("resend state: bad flag")
-            }
-            let lastReport: UInt64?
-            switch try reader.u8() {
-            case 0: lastReport = nil
-            case 1: lastReport = try reader.u64()
-            default: throw VaultError.storage("resend state: bad flag")
-            }
+            let lastReset: UInt64? = try reader.flag("has last reset") ? try reader.u64() : nil
+            let lastReport: UInt64? = try reader.flag("has last report") ? try reader.u64() : nil
             let handledCount = Int(try reader.u16())
             guard handledCount <= Limits.handledErrorMemory else { throw VaultError.storage("resend state: too many handled reports") }
             var handled: [[UInt8]] = []

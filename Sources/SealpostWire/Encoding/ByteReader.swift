@@ -77,6 +77,15 @@ public struct ByteReader: Sendable {
         return try raw(length)
     }
 
+    /// A flag byte: 0 or 1, anything else refused.
+    public mutating func flag(_ field: String) throws(WireError) -> Bool {
+        switch try u8() {
+        case 0: false
+        case 1: true
+        case let other: throw .invalidValue(field: field, reason: "flag byte \(other), not 0 or 1")
+        }
+    }
+
     /// Reads the version byte and checks it is `expected`.
     public mutating func version(_ expected: UInt8) throws(WireError) {
         let version = try u8()

@@ -67,8 +67,8 @@ public struct PrekeyUpload: Sendable, Hashable {
     public init(serialized bytes: [UInt8]) throws(WireError) {
         var reader = ByteReader(bytes, structure: "prekey upload")
         try reader.version(Self.version)
-        let signed = try readFlag(&reader, field: "has signed prekey") ? try SignedPrekey(reading: &reader) : nil
-        let lastResort = try readFlag(&reader, field: "has last-resort prekey") ? try KEMPrekey(reading: &reader) : nil
+        let signed = try reader.flag("has signed prekey") ? try SignedPrekey(reading: &reader) : nil
+        let lastResort = try reader.flag("has last-resort prekey") ? try KEMPrekey(reading: &reader) : nil
         var oneTime: [OneTimePrekey] = []
         let n = Int(try reader.u16())
         guard n <= Self.maximumOneTimeKeys else { throw .countOutOfBounds(field: "one-time prekeys", maximum: Self.maximumOneTimeKeys, got: n) }

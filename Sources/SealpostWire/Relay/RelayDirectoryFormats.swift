@@ -70,7 +70,7 @@ public struct AccountDevices: Sendable, Hashable {
         var devices: [Device] = []
         for _ in 0..<count {
             let certificate = try DeviceCertificate(reading: &reader)
-            let key = try readFlag(&reader, field: "has envelope key") ? try SignedEnvelopeKey(serialized: try reader.raw(SignedEnvelopeKey.byteCount)) : nil
+            let key = try reader.flag("has envelope key") ? try SignedEnvelopeKey(serialized: try reader.raw(SignedEnvelopeKey.byteCount)) : nil
             devices.append(Device(certificate: certificate, envelopeKey: key))
         }
         self.devices = devices

@@ -181,17 +181,8 @@ public struct AccessSettings: Sendable, Hashable {
     public init(serialized bytes: [UInt8]) throws(WireError) {
         var reader = ByteReader(bytes, structure: "access settings")
         try reader.version(Self.version)
-        anyoneMayWrite = try readFlag(&reader, field: "anyone may write")
-        verifier = try readFlag(&reader, field: "has verifier") ? try DeliveryAccessVerifier(rawRepresentation: try reader.raw(32)) : nil
+        anyoneMayWrite = try reader.flag("anyone may write")
+        verifier = try reader.flag("has verifier") ? try DeliveryAccessVerifier(rawRepresentation: try reader.raw(32)) : nil
         try reader.finish()
-    }
-}
-
-/// A 0/1 byte.
-func readFlag(_ reader: inout ByteReader, field: String) throws(WireError) -> Bool {
-    switch try reader.u8() {
-    case 0: false
-    case 1: true
-    case let other: throw .invalidValue(field: field, reason: "flag byte \(other), not 0 or 1")
     }
 }

@@ -1,0 +1,57 @@
+import SealpostCrypto
+import SealpostProtocol
+import SealpostVault
+import SealpostWire
+
+/// The steps registration, linking and restoring share when they make a device.
+extension SealpostClient {
+    /// A fresh device of `account`: its device key, certificate under the account key, and the
+    /// identity its vault stores (with the account key: every device holds it).
+    static func newDevice(
+        account: AccountID, accountKey: Ed25519.PrivateKey, id: DeviceID, now: UInt64
+    ) throws(ClientError) -> (stored: StoredIdentity, entry: DeviceList.Entry) {
+        let deviceKey = Ed25519.PrivateKey.generate()
+        let certificate = DeviceCertificate.issue(accountKey: accountKey, accountID: account, deviceID: id, deviceKey: deviceKey.publicKey, createdAt: now)
+        let identity = try checked("identity") {
+            try DeviceIdentity(accountID: account, accountKey: accountKey.publicKey, certificate: certificate, deviceKey: deviceKey)
+        }
+        let stored = try inVault { () throws(VaultError) in try StoredIdentity(identity: identity, accountKey: accountKey) }
+        return (stored, DeviceList.Entry(deviceID: id, deviceKey: deviceKey.publicKey))
+    }
+
+    /// The id after every listed and revoked one: removed ids are never reused.
+    static func nextDeviceID(after list: DeviceList) throws(ClientError) -> DeviceID {
+        let next = (list.devices.map(\.deviceID.value) + list.revoked.map(\.value)).max().map { $0 + 1 } ?? 1
+        return try checked("device id") { try DeviceID(next) }
+    }
+
+    /// What a device pins for its own account after a list is signed.
+    static func ownPin(_ list: DeviceList, accountKey: Ed25519.PublicKey) -> AccountPin {
+        AccountPin(accountID: list.accountID, accountKey: accountKey, deviceListVersion: list.listVersion, deviceListDigest: SHA256.hash(list.serialized()))
+    }
+
+    /// Commits a new device's identity, profile and own contact (verified, named with the
+    /// account's user name) to its vault — before anything that depends on them is registered.
+    static func commitNewDevice(_ stored: StoredIdentity, profile: ClientProfile, list: DeviceList, to vault: Vault) throws(ClientError) {
+        let accountKey = stored.identity.accountKey
+        let own = try inVault { () throws(VaultError) in
+            try Contact(pin: ownPin(list, accountKey: accountKey), deviceList: list, verifiedAccountKey: accountKey, name: profile.userName)
+        }
+        try inVault { () throws(VaultError) in
+            try vault.write { (tx: inout VaultTransaction) throws(VaultError) in
+                try tx.putIdentity(stored)
+                try tx.put(profile.serialized(), table: VaultTables.identity, id: ClientProfile.recordID)
+                try tx.putContact(own)
+            }
+        }
+    }
+
+    /// After the device is registered: the account's access settings (a new access secret's
+    /// verifier), the device's keys, and the user name if one is claimed.
+    func finishRegistration(claiming name: UserName?) async throws(ClientError) {
+        let accessKey = try checked("access key") { try profile.accessSecret.accessKey(for: address.accountID) }
+        try await api.setAccess(AccessSettings(anyoneMayWrite: true, verifier: accessKey.verifier), authorization: authorization)
+        try await maintainKeys()
+        if let name { try await api.setUserName(name, authorization: authorization) }
+    }
+}
