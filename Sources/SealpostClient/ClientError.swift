@@ -27,6 +27,15 @@ public enum ClientError: Error, Sendable, CustomStringConvertible {
     /// A delivery cannot be processed yet (the device's clock disagrees with the relay's, or the
     /// operator's new server key is not known yet): it stays unacknowledged and comes again.
     case deferred(String)
+    /// Linking a device did not complete in time (the other device never answered).
+    case linkTimedOut
+    /// The user said the two devices' short authentication strings differ: nothing was sent.
+    case linkRejected
+    /// Linking a device failed: a code or channel message was refused
+    /// (`Spec/devices.md`, "Provisioning").
+    case provisioning(ProvisioningError)
+    /// A backup could not be read (`Spec/devices.md`, "Backups").
+    case backup(BackupError)
 
     /// A sentence a person can act on.
     public var description: String {
@@ -42,6 +51,10 @@ public enum ClientError: Error, Sendable, CustomStringConvertible {
         case .vault(let error): "vault: \(error)"
         case .invalidData(let reason): "invalid data: \(reason)"
         case .deferred(let reason): "not processed yet: \(reason)"
+        case .linkTimedOut: "the other device did not answer in time; start linking again"
+        case .linkRejected: "the codes differ: linking stopped, nothing was sent"
+        case .provisioning(let error): "linking failed: \(error)"
+        case .backup(let error): "backup: \(error)"
         }
     }
 

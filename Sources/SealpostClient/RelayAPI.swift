@@ -178,6 +178,26 @@ final class RelayAPI: Sendable {
         }
     }
 
+    /// Writes a provisioning slot (`Spec/relay.md`, "Provisioning"), on the pool without
+    /// credentials: nothing ties the channel to an account.
+    func putProvisioning(channel: [UInt8], slot: Int, body: [UInt8]) async throws(ClientError) {
+        _ = try await call(.PUT, "/v1/provisioning/\(Hex.encode(channel))/\(slot)", body: body, sealedSend: true)
+    }
+
+    /// Waits for a provisioning slot until `deadline` (each request waits up to 20 s at the relay).
+    /// - Throws: ``ClientError/linkTimedOut`` once the deadline passes.
+    func awaitProvisioning(channel: [UInt8], slot: Int, deadline: ContinuousClock.Instant) async throws(ClientError) -> [UInt8] {
+        while ContinuousClock.now < deadline {
+            let seconds = max(1, min(20, Int((deadline - ContinuousClock.now).components.seconds)))
+            do {
+                return try await call(.GET, "/v1/provisioning/\(Hex.encode(channel))/\(slot)?wait=\(seconds)", sealedSend: true)
+            } catch {
+                guard case .relay(404, _, _, _) = error else { throw error }
+            }
+        }
+        throw .linkTimedOut
+    }
+
     func acknowledge(_ sequences: [UInt64], authorization: String) async throws(ClientError) {
         let body = try checked("acknowledgement") { try Acknowledgement(sequences: sequences).serialized() }
         _ = try await call(.POST, "/v1/messages/acknowledge", body: body, authorization: authorization)

@@ -112,12 +112,40 @@ extension SealpostClient {
         vault: Vault, endpoint: RelayEndpoint, rootFingerprint: String, recoveryKey: RecoveryKey, userName: String? = nil,
         removingOtherDevices: Bool, clock: @escaping @Sendable () -> UInt64 = systemClock
     ) async throws(ClientError) -> SealpostClient {
+        let name = try userName.map { name throws(ClientError) in try checked("user name") { try UserName(name) } }
+        return try await restoreAccount(
+            vault: vault, endpoint: endpoint, rootFingerprint: rootFingerprint, accountID: recoveryKey.accountID, accountKey: recoveryKey.accountKey,
+            accessSecret: .generate(), userName: name?.value ?? "", claiming: name, archive: nil, removingOtherDevices: removingOtherDevices, clock: clock)
+    }
+
+    /// Restores an account from a backup (`Spec/devices.md`, "Backups") on a **new device**, into
+    /// `vault` (empty): as ``restore(vault:endpoint:rootFingerprint:recoveryKey:userName:removingOtherDevices:clock:)``,
+    /// with the backup's contacts, verified safety numbers, history, user name and access secret
+    /// (contacts' access keys keep working). No session comes back: conversations continue
+    /// through fresh handshakes, without any action by the user or the contacts.
+    /// - Parameter endpoint: The relay, if not the backup's.
+    public static func restore(
+        vault: Vault, backup: AccountArchive, endpoint: RelayEndpoint? = nil, removingOtherDevices: Bool,
+        clock: @escaping @Sendable () -> UInt64 = systemClock
+    ) async throws(ClientError) -> SealpostClient {
+        try await restoreAccount(
+            vault: vault, endpoint: endpoint ?? RelayEndpoint(url: backup.relayURL, origin: backup.relayOrigin), rootFingerprint: backup.rootFingerprint,
+            accountID: backup.accountID, accountKey: backup.accountKey, accessSecret: backup.accessSecret, userName: backup.userName, claiming: nil,
+            archive: backup, removingOtherDevices: removingOtherDevices, clock: clock)
+    }
+
+    /// The steps both restores share: the operator and the account key checked, a new device on
+    /// a list one version newer, committed (with the archive, if any) before it is registered.
+    static func restoreAccount(
+        vault: Vault, endpoint: RelayEndpoint, rootFingerprint: String, accountID account: AccountID, accountKey: Ed25519.PrivateKey,
+        accessSecret: DeliveryAccessSecret, userName: String, claiming name: UserName?, archive: AccountArchive?, removingOtherDevices: Bool,
+        clock: @escaping @Sendable () -> UInt64
+    ) async throws(ClientError) -> SealpostClient {
         guard try inVault({ () throws(VaultError) in try vault.identity() }) == nil else { throw .alreadyRegistered }
         let api = RelayAPI(endpoint: endpoint)
         let info = try await api.operatorInfo()
         do { _ = try OperatorTrust(rootKey: info.rootKey, fingerprint: rootFingerprint) } catch { throw .untrustedOperator("\(error)") }
         let now = clock()
-        let account = recoveryKey.accountID, accountKey = recoveryKey.accountKey
         let current = try await api.accountDevices(account)
         guard current.accountKey == accountKey.publicKey else { throw .invalidData("the recovery key is not this account's key") }
         try checked("device list") { try current.deviceList.verify(accountKey: accountKey.publicKey) }
@@ -129,16 +157,30 @@ extension SealpostClient {
                 accountKey: accountKey, accountID: account, listVersion: current.deviceList.listVersion + 1, issuedAt: now,
                 devices: kept + [device.entry], revoked: revoked.sorted { $0.value < $1.value })
         }
-        let name = try userName.map { name throws(ClientError) in try checked("user name") { try UserName(name) } }
         let profile = ClientProfile(
-            endpoint: endpoint, rootFingerprint: rootFingerprint, operatorInfo: info, credential: .random(count: 32), accessSecret: .generate(),
-            userName: name?.value ?? "")
-        try commitNewDevice(device.stored, profile: profile, list: list, to: vault)
+            endpoint: endpoint, rootFingerprint: rootFingerprint, operatorInfo: info, credential: .random(count: 32), accessSecret: accessSecret,
+            userName: userName)
+        try commitNewDevice(device.stored, profile: profile, list: list, archive: archive, to: vault)
         try await api.registerDevice(DeviceRegistration.sign(
             deviceList: list, certificate: device.stored.identity.certificate, credential: profile.credential, time: now, origin: endpoint.origin,
             deviceKey: device.stored.identity.deviceKey))
         let client = try SealpostClient(vault: vault, profile: profile, stored: device.stored, clock: clock)
         try await client.finishRegistration(claiming: name)
         return client
+    }
+
+    /// An encrypted backup of this account (`Spec/devices.md`, "Backups"): the account key,
+    /// access secret, contacts with their verified safety numbers and, with `includeHistory`,
+    /// the messages (those of conversations with a disappearing timer never). No session
+    /// record, prekey or device private key is in it.
+    /// - Parameter parameters: The Argon2id costs, for a passphrase key.
+    public func exportBackup(key: BackupKey, includeHistory: Bool = true, parameters: VaultParameters = .phone) throws(ClientError) -> [UInt8] {
+        let archive = try archive(now: clock(), includeHistory: includeHistory)
+        do { return try BackupFile.write(archive, key: key, parameters: parameters) } catch { throw .backup(error) }
+    }
+
+    /// Reads a backup file's archive (to pass to ``restore(vault:backup:endpoint:removingOtherDevices:clock:)``).
+    public static func readBackup(_ file: [UInt8], key: BackupKey) throws(ClientError) -> AccountArchive {
+        do { return try BackupFile.read(file, key: key) } catch { throw .backup(error) }
     }
 }

@@ -32,7 +32,9 @@ extension SealpostClient {
 
     /// Commits a new device's identity, profile and own contact (verified, named with the
     /// account's user name) to its vault — before anything that depends on them is registered.
-    static func commitNewDevice(_ stored: StoredIdentity, profile: ClientProfile, list: DeviceList, to vault: Vault) throws(ClientError) {
+    /// With an `archive` (a linked or restored device), its contacts and history are stored in
+    /// the same transaction.
+    static func commitNewDevice(_ stored: StoredIdentity, profile: ClientProfile, list: DeviceList, archive: AccountArchive? = nil, to vault: Vault) throws(ClientError) {
         let accountKey = stored.identity.accountKey
         let own = try inVault { () throws(VaultError) in
             try Contact(pin: ownPin(list, accountKey: accountKey), deviceList: list, verifiedAccountKey: accountKey, name: profile.userName)
@@ -42,6 +44,7 @@ extension SealpostClient {
                 try tx.putIdentity(stored)
                 try tx.put(profile.serialized(), table: VaultTables.identity, id: ClientProfile.recordID)
                 try tx.putContact(own)
+                if let archive { try tx.importArchive(archive) }
             }
         }
     }

@@ -108,6 +108,7 @@ extension SealpostClient {
             case .unchanged:
                 if let previous = existing?.pin, previous.deviceListVersion != checked.deviceListVersion, let list {
                     events.append(.devicesChanged(account: sender.accountID, devices: list.devices.map(\.deviceID)))
+                    noteAddedDevices(of: sender.accountID, previous: existing?.deviceList, current: list)
                 }
             }
         }
@@ -281,6 +282,7 @@ extension SealpostClient {
         let uploads = pendingUploads
         pendingUploads = []
         for envelopeID in uploads { try? await upload(envelopeID) }
+        await resendToAddedDevices()
     }
 
     /// Processes a delivery; `nil` when it must stay unacknowledged for now (the vault, the

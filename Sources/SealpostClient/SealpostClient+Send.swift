@@ -37,6 +37,7 @@ extension SealpostClient {
             try? await Task.sleep(for: .milliseconds(Int.random(in: 50...500)))
             try? await upload(transcript)
         }
+        await resendToAddedDevices()
         return content.messageID
     }
 
@@ -181,6 +182,7 @@ extension SealpostClient {
                     notices.append(.keyChanged(account: account, wasVerified: existing.verifiedAccountKey != nil))
                 } else if existing.pin.deviceListVersion != check.pin.deviceListVersion {
                     notices.append(.devicesChanged(account: account, devices: devices.deviceList.devices.map(\.deviceID)))
+                    noteAddedDevices(of: account, previous: existing.deviceList, current: devices.deviceList)
                 }
             }
             contact.pin = check.pin

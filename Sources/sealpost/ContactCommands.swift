@@ -60,26 +60,3 @@ struct VerifyCommand: AsyncParsableCommand {
         await client.close()
     }
 }
-
-/// `sealpost devices`: this account's devices.
-struct DevicesCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "devices", abstract: "List this account's devices, as the relay lists them (checked against the account key).")
-
-    @OptionGroup var options: VaultOptions
-    @Option(help: "Remove this device from the account (from another device that holds the account key).") var remove: UInt32?
-
-    func run() async throws {
-        let client = try await options.openClient()
-        if let remove {
-            guard let device = try? DeviceID(remove) else { throw CLIError("\(remove) is not a device id") }
-            try await client.removeDevice(device)
-            options.output.emit("removed device \(remove): the relay deleted its mailbox; senders stop encrypting to it", ["removed": Int(remove)])
-        }
-        for device in try await client.ownDevices() {
-            options.output.emit(
-                "device \(device.deviceID)\(device.isThisDevice ? " (this device)" : "")  since \(Output.time(device.createdAt))\(device.canReceive ? "" : "  (no envelope key yet)")",
-                ["device": Int(device.deviceID.value), "thisDevice": device.isThisDevice, "createdAt": device.createdAt, "canReceive": device.canReceive])
-        }
-        await client.close()
-    }
-}

@@ -80,16 +80,7 @@ struct RestoreCommand: AsyncParsableCommand {
     func run() async throws {
         let output = options.output
         let vault = try options.openVault()
-        let text: String
-        if let fromEnvironment = ProcessInfo.processInfo.environment["SEALPOST_RECOVERY_KEY"] {
-            text = fromEnvironment
-        } else if let typed = Terminal.readSecret("Recovery key: ") {
-            text = typed
-        } else {
-            throw CLIError("no recovery key (set SEALPOST_RECOVERY_KEY for scripts)")
-        }
-        let key: RecoveryKey
-        do { key = try RecoveryKey(text: SecretBytes(copying: Array(text.utf8))) } catch { throw CLIError("\(error)") }
+        let key = try RecoveryKeyInput.read()
         output.progress("restoring account \(key.accountID) at \(relay) …")
         let client = try await SealpostClient.restore(
             vault: vault, endpoint: RelayEndpoint(url: relay, origin: origin), rootFingerprint: root, recoveryKey: key, userName: name,

@@ -148,4 +148,10 @@ public struct EnvelopeDeduplicationKey: Sendable, Hashable {
     public let senderDeviceKey: Ed25519.PublicKey
     /// The envelope id.
     public let envelopeID: EnvelopeID
+
+    /// The key of `envelopeID` from the device with `senderDeviceKey`.
+    public init(senderDeviceKey: Ed25519.PublicKey, envelopeID: EnvelopeID) {
+        self.senderDeviceKey = senderDeviceKey
+        self.envelopeID = envelopeID
+    }
 }

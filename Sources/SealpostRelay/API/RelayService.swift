@@ -18,6 +18,8 @@ public final class RelayService: Sendable {
     public let requiresInvite: Bool
     let notifier = MailboxNotifier()
     let challenges = ChallengeStore()
+    /// The channels devices link through (`Spec/relay.md`, "Provisioning").
+    public let provisioning = ProvisioningStore()
     /// The metrics `/metrics` serves.
     public let metrics = RelayMetrics()
 

@@ -65,6 +65,8 @@ public struct RelayRateLimits: Sendable {
     public let bundles = RateLimiter(.init(burst: 30, perSecond: 0.5))
     /// Directory lookups (devices of an account, user names).
     public let lookups = RateLimiter(.init(burst: 60, perSecond: 2))
+    /// Provisioning channel requests (a link polls one slot at a time, each for up to 25 s).
+    public let provisioning = RateLimiter(.init(burst: 60, perSecond: 1))
     /// Account registrations.
     public let registrations: RateLimiter
     /// Sealed uploads: far above a person's use, a cap on one address flooding mailboxes.

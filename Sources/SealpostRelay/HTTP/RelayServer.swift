@@ -132,6 +132,7 @@ public enum RelayServer {
                 return binary(try await service.accountDevices(account))
             }
         }
+        addProvisioning(to: router, service: service, limits: limits)
         router.post("/v1/messages") { request, context in
             await handle(service.metrics) {
                 guard limits.uploads.allow(context.peer) else { throw RelayError.rateLimited }
@@ -217,6 +218,39 @@ public enum RelayServer {
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                 body: .init(byteBuffer: ByteBuffer(bytes: service.metrics.render())))
+        }
+    }
+
+    /// `PUT` and `GET /v1/provisioning/{channel}/{slot}`: write-once slots of a short-lived
+    /// channel; a `GET` with `?wait=S` (at most 25) waits up to S seconds for the slot.
+    static func addProvisioning(to router: Router<Context>, service: RelayService, limits: RelayRateLimits) {
+        @Sendable func slot(_ context: Context) throws -> (channel: [UInt8], slot: Int) {
+            guard let text = context.parameters.get("channel"), let channel = try? Hex.decode(text),
+                let slot = context.parameters.get("slot").flatMap({ Int($0) })
+            else { throw RelayError.notFound }
+            return (channel, slot)
+        }
+        router.put("/v1/provisioning/:channel/:slot") { request, context in
+            await handle(service.metrics) {
+                guard limits.provisioning.allow(context.peer) else { throw RelayError.rateLimited }
+                let target = try slot(context)
+                let body = try await body(request, limit: ProvisioningStore.maximumSlotBytes)
+                try service.provisioning.put(channel: target.channel, slot: target.slot, body: body)
+                return Response(status: .created)
+            }
+        }
+        router.get("/v1/provisioning/:channel/:slot") { request, context in
+            await handle(service.metrics) {
+                guard limits.provisioning.allow(context.peer) else { throw RelayError.rateLimited }
+                let target = try slot(context)
+                let wait = min(request.uri.queryParameters.get("wait").flatMap { Int($0) } ?? 0, 25)
+                let deadline = ContinuousClock.now + .seconds(max(wait, 0))
+                while true {
+                    if let body = try service.provisioning.get(channel: target.channel, slot: target.slot) { return binary(body) }
+                    guard ContinuousClock.now < deadline else { throw RelayError.notFound }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+            }
         }
     }
 

@@ -26,7 +26,6 @@ public struct RecoveryKey: Sendable, CustomStringConvertible, CustomDebugStringC
     public static let byteCount = 1 + AccountID.byteCount + 32 + 4
     /// Characters of base32, without separators.
     public static let characterCount = (byteCount * 8 + 4) / 5
-    static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".utf8)
 
     /// The key of `accountID`'s account key.
     public init(accountID: AccountID, accountKey: Ed25519.PrivateKey) {
@@ -40,19 +39,7 @@ public struct RecoveryKey: Sendable, CustomStringConvertible, CustomDebugStringC
         accountKey.seed.withUnsafeBytes { bytes.append(contentsOf: $0) }
         bytes += Self.checksum(bytes)
         defer { _ = SecretBytes(wiping: &bytes) }
-        var letters: [UInt8] = []
-        letters.reserveCapacity(Self.characterCount)
-        var buffer: UInt32 = 0, bits = 0
-        for byte in bytes {
-            buffer = buffer << 8 | UInt32(byte)
-            bits += 8
-            while bits >= 5 {
-                bits -= 5
-                letters.append(Self.alphabet[Int((buffer >> UInt32(bits)) & 31)])
-            }
-        }
-        if bits > 0 { letters.append(Self.alphabet[Int((buffer << UInt32(5 - bits)) & 31)]) }
-        buffer = 0
+        var letters = Base32.encode(bytes)
         defer { _ = SecretBytes(wiping: &letters) }
         var characters: [UInt8] = []
         characters.reserveCapacity(letters.count + letters.count / 5)
@@ -68,36 +55,16 @@ public struct RecoveryKey: Sendable, CustomStringConvertible, CustomDebugStringC
     /// Reads a written-down key.
     /// - Throws: ``RecoveryKeyError`` saying what is wrong, never which characters.
     public init(text: SecretBytes) throws(RecoveryKeyError) {
-        var values: [UInt8] = []
-        defer { _ = SecretBytes(wiping: &values) }
-        values.reserveCapacity(Self.characterCount)
         var input = text.withUnsafeBytes { Array($0) }
         defer { _ = SecretBytes(wiping: &input) }
-        for character in input {
-            switch character {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"): values.append(character - UInt8(ascii: "A"))
-            case UInt8(ascii: "a")...UInt8(ascii: "z"): values.append(character - UInt8(ascii: "a"))
-            case UInt8(ascii: "2")...UInt8(ascii: "7"): values.append(character - UInt8(ascii: "2") + 26)
-            case UInt8(ascii: "-"), UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\t"): continue
-            default: throw .invalidCharacter
-            }
-        }
+        var values: [UInt8]
+        do { values = try Base32.values(input) } catch { throw .invalidCharacter }
+        defer { _ = SecretBytes(wiping: &values) }
         guard values.count == Self.characterCount else { throw .wrongLength }
-        var bytes: [UInt8] = []
+        var bytes: [UInt8]
+        do { bytes = try Base32.decode(values: values) } catch { throw .nonCanonical }
         defer { _ = SecretBytes(wiping: &bytes) }
-        bytes.reserveCapacity(Self.byteCount)
-        var buffer: UInt32 = 0, bits = 0
-        for value in values {
-            buffer = buffer << 5 | UInt32(value)
-            bits += 5
-            if bits >= 8 {
-                bits -= 8
-                bytes.append(UInt8((buffer >> UInt32(bits)) & 0xFF))
-            }
-        }
-        // The padding bits of the last character must be zero: one text per key.
-        guard bits < 5, buffer & ((1 << UInt32(bits)) - 1) == 0, bytes.count == Self.byteCount else { throw .nonCanonical }
-        buffer = 0
+        guard bytes.count == Self.byteCount else { throw .nonCanonical }
         guard bytes[0] == Self.version else { throw .unsupportedVersion }
         let body = Array(bytes[..<(Self.byteCount - 4)])
         guard SecretBytes(copying: Self.checksum(body)).constantTimeEquals(Array(bytes.suffix(4))) else { throw .checksumMismatch }

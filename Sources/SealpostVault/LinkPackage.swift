@@ -1,0 +1,66 @@
+import SealpostCrypto
+import SealpostProtocol
+import SealpostWire
+
+/// What an existing device sends a device it links, inside the provisioning channel
+/// (`Spec/devices.md`, "Provisioning"): the new device's certificate, the signed device list
+/// that adds it, and the account archive (the account key, access secret, contacts and, if the
+/// user chose, the history).
+///
+/// ```
+/// package = u8 version = 0x01 ‖ lp16(device certificate) ‖ lp16(device list) ‖ archive (lp32 records)
+/// ```
+public struct LinkPackage: Sendable {
+    /// The new device's certificate, issued under the account key.
+    public let certificate: DeviceCertificate
+    /// The account's device list with the new device, one version above the one it replaces.
+    public let deviceList: DeviceList
+    /// The account archive.
+    public let archive: AccountArchive
+
+    /// A package.
+    public init(certificate: DeviceCertificate, deviceList: DeviceList, archive: AccountArchive) {
+        self.certificate = certificate
+        self.deviceList = deviceList
+        self.archive = archive
+    }
+
+    /// The encoding (a secret: it holds the account key).
+    public func serialized() -> SecretBytes {
+        var writer = ByteWriter()
+        writer.u8(1)
+        writer.lp16(certificate.serialized())
+        writer.lp16(deviceList.serialized())
+        return SecretBytes(concatenating: [SecretBytes(copying: writer.takeBytes()), archive.serialized()])
+    }
+
+    /// Reads a package, strictly, and checks that its parts belong together: the certificate
+    /// and the list verify under the archive's account key, are of its account, and the list
+    /// names the certified device with its key.
+    /// - Throws: ``VaultError/storage(_:)`` saying what is wrong.
+    public init(serialized: SecretBytes) throws(VaultError) {
+        let maximumHead = 1 + 2 + DeviceCertificate.byteCount + 2 + Contact.maximumDeviceListBytes
+        var head = serialized.prefix(min(serialized.count, maximumHead)).withUnsafeBytes { Array($0) }
+        defer { _ = SecretBytes(wiping: &head) }
+        var reader = ByteReader(head, structure: "link package")
+        do {
+            try reader.version(1)
+            certificate = try DeviceCertificate(serialized: try reader.lp16("device certificate", maximum: DeviceCertificate.byteCount))
+            deviceList = try DeviceList(serialized: try reader.lp16("device list", maximum: Contact.maximumDeviceListBytes))
+        } catch {
+            throw .storage("link package: \(error)")
+        }
+        let consumed = head.count - reader.remaining
+        archive = try AccountArchive(serialized: serialized.slice(consumed..<serialized.count))
+        let accountKey = archive.accountKey.publicKey
+        do {
+            try deviceList.verify(accountKey: accountKey)
+            try certificate.verify(accountKey: accountKey)
+        } catch {
+            throw .storage("link package: the certificate or device list is not signed by the account key")
+        }
+        guard deviceList.accountID == archive.accountID, certificate.accountID == archive.accountID,
+            deviceList.device(certificate.deviceID)?.deviceKey == certificate.deviceKey
+        else { throw .storage("link package: the certificate, list and archive are of different accounts or devices") }
+    }
+}

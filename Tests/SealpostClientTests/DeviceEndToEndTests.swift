@@ -1,0 +1,148 @@
+import Foundation
+import Testing
+import SealpostCrypto
+import SealpostProtocol
+import SealpostTestSupport
+import SealpostWire
+@_spi(Testing) import SealpostVault
+@testable import SealpostClient
+
+func textHistory(_ items: [ConversationItem]) -> [String] {
+    items.compactMap { item in if case .text(let text)? = item.content?.body { text } else { nil } }
+}
+
+/// Linking over the provisioning channel, and restoring from backups, against a real relay.
+@Suite("Devices end to end", .serialized)
+struct DeviceEndToEndTests {
+    /// Alice links a third device from a second machine's point of view: the new device shows a
+    /// code, her first device answers, both show the same six digits, the new device gets the
+    /// account key, contacts and history over the channel and registers itself. Bob sees a new
+    /// device under the same safety number, and the third device receives his next message.
+    @Test(.timeLimit(.minutes(2))) func aThirdDeviceLinkedByCodeReceivesNewMessages() async throws {
+        let world = try await TwoUsers.start()
+        defer { withExtendedLifetime(world) {} }
+        let (folder, relay, alice1, bob) = (world.folder, world.relay, world.alice, world.bob)
+        let alice2 = try await alice1.client.linkDevice(vault: try Vault.create(at: folder.appendingPathComponent("alice2.vault").path, passphrase: "a2", parameters: .fastTest))
+        let aliceAccount = await alice1.client.address.accountID, bobAccount = await bob.client.address.accountID
+        try await alice1.client.send(text: "before the link", to: "bob")
+        #expect(texts(try await bob.client.receivePending()) == ["before the link"])
+        try await alice1.client.markVerified(bobAccount)
+        let numberBefore = try await bob.client.safetyNumber(for: aliceAccount)
+
+        let request = try DeviceLinkRequest(endpoint: RelayEndpoint(url: relay.url))
+        let code = try ProvisioningCode(text: request.code.text.lowercased())
+        let shownOnExisting = SASBox()
+        async let added = alice1.client.addDevice(code: code, includeHistory: true) { sas in
+            await shownOnExisting.set(sas)
+            return true
+        }
+        let shownOnNew = try await request.awaitAnswer(timeout: .seconds(30))
+        let alice3 = try await request.finish(vault: try Vault.create(at: folder.appendingPathComponent("alice3.vault").path, passphrase: "a3", parameters: .fastTest), timeout: .seconds(30))
+        let newID = try await added
+        #expect(await shownOnExisting.value == shownOnNew)
+        #expect(shownOnNew.count == 7)
+        #expect(await alice3.address == DeviceAddress(accountID: aliceAccount, deviceID: newID))
+        #expect(newID.value == 3)
+        #expect(try await alice1.client.ownDevices().map(\.deviceID.value) == [1, 2, 3])
+        // What came over the channel: the account key, the verified contact, the history.
+        #expect(try await alice3.recoveryKey().accountKey.publicKey == (try await alice1.client.recoveryKey()).accountKey.publicKey)
+        #expect(try await alice3.contact(bobAccount)?.isVerified == true)
+        #expect(textHistory(try await alice3.history(with: bobAccount)) == ["before the link"])
+
+        try await bob.client.send(.text("after the link"), to: aliceAccount)
+        #expect(texts(try await alice3.receivePending()) == ["after the link"])
+        #expect(texts(try await alice1.client.receivePending()) == ["after the link"])
+        #expect(texts(try await alice2.receivePending()) == ["after the link"])
+        let notices = await bob.client.takeNotices()
+        #expect(notices.contains { if case .devicesChanged(_, let devices) = $0 { devices.map(\.value) == [1, 2, 3] } else { false } }, "\(notices)")
+        #expect(!notices.contains { if case .keyChanged = $0 { true } else { false } })
+        #expect(try await bob.client.safetyNumber(for: aliceAccount).digits == numberBefore.digits)
+        // The new device writes too; Bob's answer reaches it.
+        try await alice3.send(.text("from the third device"), to: bobAccount)
+        #expect(texts(try await bob.client.receivePending()) == ["from the third device"])
+        for client in [alice1.client, alice2, alice3, bob.client] { await client.close() }
+    }
+
+    /// The digits differ (or the user says so): the existing device sends nothing, and the new
+    /// device, waiting for the package, gives up with nothing stored.
+    @Test(.timeLimit(.minutes(2))) func aRejectedComparisonSendsNothing() async throws {
+        let world = try await TwoUsers.start()
+        defer { withExtendedLifetime(world) {} }
+        let (folder, relay, alice) = (world.folder, world.relay, world.alice)
+        let request = try DeviceLinkRequest(endpoint: RelayEndpoint(url: relay.url))
+        let client = alice.client, code = request.code
+        let added = Task { () async throws(ClientError) -> DeviceID in try await client.addDevice(code: code) { _ in false } }
+        _ = try await request.awaitAnswer(timeout: .seconds(30))
+        do {
+            _ = try await added.value
+            Issue.record("linking went on after the user said the digits differ")
+        } catch ClientError.linkRejected {
+        } catch {
+            Issue.record("\(error)")
+        }
+        let vault = try Vault.create(at: folder.appendingPathComponent("alice3.vault").path, passphrase: "a3", parameters: .fastTest)
+        do {
+            _ = try await request.finish(vault: vault, timeout: .seconds(2))
+            Issue.record("linking finished without the user's confirmation")
+        } catch .linkTimedOut {
+        } catch {
+            Issue.record("\(error)")
+        }
+        #expect(try vault.identity() == nil)
+        #expect(try await alice.client.ownDevices().count == 1)
+        await alice.client.close()
+    }
+
+    /// Alice verified Bob and exported a backup. Later messages went by; then she lost her phone.
+    /// She restores the (older) backup on a new device: a new device of the account, never a
+    /// clone, with her contacts, verified safety numbers and the backed-up history. The
+    /// conversation continues both ways without any action by her or by Bob, and Bob's safety
+    /// number for her does not change. The message Bob sent while she had no device reaches the
+    /// new one, resent by his client.
+    @Test(.timeLimit(.minutes(2))) func anOldBackupRestoredOnANewDeviceKeepsTalking() async throws {
+        let world = try await TwoUsers.start()
+        defer { withExtendedLifetime(world) {} }
+        let (folder, alice, bob) = (world.folder, world.alice, world.bob)
+        let aliceAccount = await alice.client.address.accountID, bobAccount = await bob.client.address.accountID
+        try await alice.client.send(text: "backed up", to: "bob")
+        #expect(texts(try await bob.client.receivePending()) == ["backed up"])
+        try await bob.client.send(.text("me too"), to: aliceAccount)
+        #expect(texts(try await alice.client.receivePending()) == ["me too"])
+        try await alice.client.markVerified(bobAccount)
+        let numberBefore = try await bob.client.safetyNumber(for: aliceAccount)
+        let backup = try await alice.client.exportBackup(key: .passphrase(SecretBytes(copying: Array("correct horse".utf8))), parameters: .fastTest)
+
+        // After the backup: more messages, in sessions the backup does not hold.
+        try await alice.client.send(text: "not in the backup", to: "bob")
+        #expect(texts(try await bob.client.receivePending()) == ["not in the backup"])
+        await alice.client.close()
+        // The phone is lost: what Bob sends now waits in its mailbox, never read, never receipted.
+        try await bob.client.send(.text("in the gap"), to: aliceAccount)
+
+        let archive = try SealpostClient.readBackup(backup, key: .passphrase(SecretBytes(copying: Array("correct horse".utf8))))
+        let restored = try await SealpostClient.restore(
+            vault: try Vault.create(at: folder.appendingPathComponent("alice-new.vault").path, passphrase: "new", parameters: .fastTest),
+            backup: archive, removingOtherDevices: true)
+        #expect(await restored.address.deviceID.value == 2)
+        #expect(try await restored.contact(bobAccount)?.isVerified == true)
+        #expect(textHistory(try await restored.history(with: bobAccount)) == ["backed up", "me too"])
+
+        // Bob's next send finds the new device; his client resends it what no device of Alice's
+        // receipted (the message in the gap), and nothing she had receipted.
+        try await bob.client.send(.text("after the restore"), to: aliceAccount)
+        #expect(Set(texts(try await restored.receivePending())) == ["after the restore", "in the gap"])
+        #expect(textHistory(try await restored.history(with: bobAccount)).count == 4)
+        try await restored.send(.text("hello from my new phone"), to: bobAccount)
+        #expect(texts(try await bob.client.receivePending()) == ["hello from my new phone"])
+        #expect(try await bob.client.safetyNumber(for: aliceAccount).digits == numberBefore.digits)
+        let notices = await bob.client.takeNotices()
+        #expect(!notices.contains { if case .keyChanged = $0 { true } else { false } }, "\(notices)")
+        for client in [restored, bob.client] { await client.close() }
+    }
+}
+
+/// The digits the existing device was shown, across tasks.
+actor SASBox {
+    var value: String?
+    func set(_ shown: String) { value = shown }
+}
