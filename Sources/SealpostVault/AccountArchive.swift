@@ -17,7 +17,7 @@ import SealpostWire
 /// 0x03 message   the vault's history-entry encoding, once per message, oldest first
 /// 0x04 end       u32 contacts ‖ u32 messages
 /// ```
-public struct AccountArchive: Sendable {
+public struct AccountArchive: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     /// The account.
     public let accountID: AccountID
     /// The account private key.
@@ -38,6 +38,15 @@ public struct AccountArchive: Sendable {
     public let contacts: [Contact]
     /// The history, oldest first.
     public let messages: [HistoryEntry]
+
+    /// `AccountArchive(account …, N contacts, M messages, redacted)`: never keys, names or messages.
+    public var description: String { "AccountArchive(account \(accountID), \(contacts.count) contacts, \(messages.count) messages, redacted)" }
+    /// Same as ``description``.
+    public var debugDescription: String { description }
+    /// A mirror that shows only the account and the counts.
+    public var customMirror: Mirror {
+        Mirror(self, children: ["accountID": accountID, "contacts": contacts.count, "messages": messages.count], displayStyle: .struct)
+    }
 
     /// Record kinds.
     enum Kind: UInt8 {

@@ -10,13 +10,20 @@ import SealpostWire
 /// ```
 /// package = u8 version = 0x01 ‖ lp16(device certificate) ‖ lp16(device list) ‖ archive (lp32 records)
 /// ```
-public struct LinkPackage: Sendable {
+public struct LinkPackage: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     /// The new device's certificate, issued under the account key.
     public let certificate: DeviceCertificate
     /// The account's device list with the new device, one version above the one it replaces.
     public let deviceList: DeviceList
     /// The account archive.
     public let archive: AccountArchive
+
+    /// `LinkPackage(device …, <archive>)`: never the account key, contacts or messages.
+    public var description: String { "LinkPackage(device \(certificate.deviceID), \(archive))" }
+    /// Same as ``description``.
+    public var debugDescription: String { description }
+    /// A mirror that shows only the device and the archive's summary.
+    public var customMirror: Mirror { Mirror(self, children: ["deviceID": certificate.deviceID, "archive": archive], displayStyle: .struct) }
 
     /// A package.
     public init(certificate: DeviceCertificate, deviceList: DeviceList, archive: AccountArchive) {
