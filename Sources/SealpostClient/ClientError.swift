@@ -29,8 +29,12 @@ public enum ClientError: Error, Sendable, CustomStringConvertible {
     case deferred(String)
     /// Linking a device did not complete in time (the other device never answered).
     case linkTimedOut
-    /// The user said the two devices' short authentication strings differ: nothing was sent.
+    /// The user said the two devices' short authentication strings differ, or declined the
+    /// account offered: nothing was sent or stored.
     case linkRejected
+    /// Someone else answered this provisioning code first: it may have been seen. Nothing was
+    /// sent; the new device starts again with a new code.
+    case linkCodeTaken
     /// Linking a device failed: a code or channel message was refused
     /// (`Spec/devices.md`, "Provisioning").
     case provisioning(ProvisioningError)
@@ -52,7 +56,8 @@ public enum ClientError: Error, Sendable, CustomStringConvertible {
         case .invalidData(let reason): "invalid data: \(reason)"
         case .deferred(let reason): "not processed yet: \(reason)"
         case .linkTimedOut: "the other device did not answer in time; start linking again"
-        case .linkRejected: "the codes differ: linking stopped, nothing was sent"
+        case .linkRejected: "linking stopped: nothing was sent or stored"
+        case .linkCodeTaken: "someone else answered this code first (it may have been seen): do not use it; start again on the new device"
         case .provisioning(let error): "linking failed: \(error)"
         case .backup(let error): "backup: \(error)"
         }

@@ -8,11 +8,14 @@ import SealpostWire
 /// authentication string to compare, and receives what it needs over the end-to-end channel.
 ///
 /// ```swift
-/// let request = DeviceLinkRequest(endpoint: relay)
+/// let request = try DeviceLinkRequest(endpoint: relay)
 /// show(request.code.text)
 /// let sas = try await request.awaitAnswer()        // show it: the other device shows the same
-/// let client = try await request.finish(vault: vault)
+/// let client = try await request.finish(vault: vault) { offer in await userConfirms(offer) }
 /// ```
+///
+/// Both users confirm: the existing device's before it sends the account key, the new device's
+/// before it joins the account the package names — whoever saw the code could have answered it.
 ///
 /// The new device's private keys never leave it: it sends its device *public* key, and the
 /// existing device sends back the certificate, the device list that adds it and the account
@@ -55,11 +58,28 @@ public actor DeviceLinkRequest {
         return channel.shortAuthenticationString
     }
 
-    /// Waits for the link package, checks it, and registers this device into `vault` (empty):
-    /// the account key, certificate and device list from the package; the contacts and history
-    /// of its archive; the operator's root checked against the archive's pinned fingerprint.
-    /// Returns the new device's client.
-    public func finish(vault: Vault, timeout: Duration = .seconds(600)) async throws(ClientError) -> SealpostClient {
+    /// What the new device asks its user to confirm before it joins: the six digits the other
+    /// device shows, and the account it would join.
+    public struct Offer: Sendable {
+        /// The short authentication string (`123 456`).
+        public let shortAuthenticationString: String
+        /// The account.
+        public let accountID: AccountID
+        /// Its user name, or empty.
+        public let userName: String
+        /// How many contacts and messages come with it.
+        public let contacts: Int, messages: Int
+    }
+
+    /// Waits for the link package, shows what it offers through `confirm` — which returns
+    /// whether the user saw the same digits on the other device and wants this account — and
+    /// registers this device into `vault` (empty): the account key, certificate and device list
+    /// from the package; the contacts and history of its archive; the operator's root checked
+    /// against the archive's pinned fingerprint. Returns the new device's client.
+    /// - Throws: ``ClientError/linkRejected`` when the user declines (nothing is stored).
+    public func finish(
+        vault: Vault, timeout: Duration = .seconds(600), confirm: @Sendable (Offer) async -> Bool
+    ) async throws(ClientError) -> SealpostClient {
         guard let channel else { throw .invalidData("awaitAnswer() comes first") }
         guard try inVault({ () throws(VaultError) in try vault.identity() }) == nil else { throw .alreadyRegistered }
         let sealed = try await api.awaitProvisioning(channel: code.channel, slot: 3, deadline: .now + timeout)
@@ -68,6 +88,10 @@ public actor DeviceLinkRequest {
         let package = try inVault { () throws(VaultError) in try LinkPackage(serialized: plain) }
         guard package.certificate.deviceKey == deviceKey.publicKey else { throw .invalidData("the certificate is not for this device's key") }
         let archive = package.archive
+        let offer = Offer(
+            shortAuthenticationString: channel.shortAuthenticationString, accountID: archive.accountID, userName: archive.userName,
+            contacts: archive.contacts.count, messages: archive.messages.count)
+        guard await confirm(offer) else { throw .linkRejected }
         let info = try await api.operatorInfo()
         do { _ = try OperatorTrust(rootKey: info.rootKey, fingerprint: archive.rootFingerprint) } catch { throw .untrustedOperator("\(error)") }
         let identity = try checked("identity") {
@@ -105,10 +129,20 @@ extension SealpostClient {
         code: ProvisioningCode, includeHistory: Bool = false, timeout: Duration = .seconds(300), confirm: @Sendable (String) async -> Bool
     ) async throws(ClientError) -> DeviceID {
         guard stored.accountKey != nil else { throw .invalidData("this device does not hold the account key") }
-        let relay = RelayAPI(endpoint: RelayEndpoint(url: code.relayURL))
+        // Only through this account's relay: a code cannot send this device elsewhere.
+        guard RelayEndpoint(url: code.relayURL).url == profile.endpoint.url else {
+            throw .invalidData("the new device uses the relay at \(code.relayURL.printable); link it through this account's relay, \(profile.endpoint.url)")
+        }
+        let relay = api
         let answer: (message: [UInt8], channel: ProvisioningChannel)
         do { answer = try ProvisioningChannel.answer(code) } catch { throw .provisioning(error) }
-        try await relay.putProvisioning(channel: code.channel, slot: 1, body: answer.message)
+        do {
+            try await relay.putProvisioning(channel: code.channel, slot: 1, body: answer.message)
+        } catch {
+            // The slot is written once: someone else answered this code first.
+            if case .relay(409, _, _, _) = error { throw .linkCodeTaken }
+            throw error
+        }
         guard await confirm(answer.channel.shortAuthenticationString) else { throw .linkRejected }
         let request = try await relay.awaitProvisioning(channel: code.channel, slot: 2, deadline: .now + timeout)
         let newKey: Ed25519.PublicKey
@@ -136,17 +170,19 @@ extension SealpostClient {
                 accountKey: accountKey, accountID: account, listVersion: current.deviceList.listVersion + 1, issuedAt: now,
                 devices: current.deviceList.devices + [DeviceList.Entry(deviceID: id, deviceKey: newKey)], revoked: current.deviceList.revoked)
         }
-        let archive = try archive(now: now, includeHistory: includeHistory)
+        // The newest messages that fit in the channel's package with room for the rest.
+        let archive = try archive(now: now, includeHistory: includeHistory, historyBytes: ProvisioningChannel.maximumPackageBytes - (512 << 10))
         return LinkPackage(certificate: certificate, deviceList: list, archive: archive)
     }
 
     /// This account's archive (`Spec/devices.md`, "Account archive").
-    func archive(now: UInt64, includeHistory: Bool) throws(ClientError) -> AccountArchive {
+    func archive(now: UInt64, includeHistory: Bool, historyBytes: Int = .max) throws(ClientError) -> AccountArchive {
         guard let accountKey = stored.accountKey else { throw .invalidData("this device does not hold the account key") }
         return try inVault { () throws(VaultError) in
             try vault.archive(
                 accountKey: accountKey, accessSecret: profile.accessSecret, userName: profile.userName, relayURL: profile.endpoint.url,
-                relayOrigin: profile.endpoint.origin, rootFingerprint: profile.rootFingerprint, now: now, includeHistory: includeHistory)
+                relayOrigin: profile.endpoint.origin, rootFingerprint: profile.rootFingerprint, now: now, includeHistory: includeHistory,
+                historyBytes: historyBytes)
         }
     }
 }

@@ -101,6 +101,12 @@ final class RelayAPI: Sendable {
         }
     }
 
+    /// Binds `account` to a new account key with the operator's reset code.
+    func resetAccount(_ account: AccountID, code: String, accountKey: Ed25519.PublicKey) async throws(ClientError) {
+        let request = try checked("reset") { try AccountRegistration(inviteCode: Array(code.utf8), accountKey: accountKey) }
+        _ = try await call(.POST, "/v1/accounts/\(account)/reset", body: request.serialized())
+    }
+
     func registerDevice(_ registration: DeviceRegistration) async throws(ClientError) {
         _ = try await call(.PUT, "/v1/devices", body: registration.serialized())
     }

@@ -46,19 +46,18 @@ extension SealpostClient {
 }
 
 extension SealpostClient {
-    /// Removes another device of this account, with the account key this device holds: a device
-    /// list one version newer without it (and naming it as revoked) is signed and registered at
-    /// the relay by this device, which deletes the removed device's mailbox and keys; senders
-    /// then get a stale-device answer and stop encrypting to it (`Spec/client.md`, "Devices of
-    /// one account"). A device cannot remove itself this way: another device of the account
-    /// does it.
+    /// Removes a device of this account — another one, or this device itself (unlinking) — with
+    /// the account key this device holds: a device list one version newer without it (and naming
+    /// it as revoked) is signed and registered at the relay by this device, which deletes the
+    /// removed device's mailbox and keys; senders then get a stale-device answer and stop
+    /// encrypting to it (`Spec/devices.md`, "Unlinking and revocation"). A device that unlinked
+    /// itself keeps its vault (its history stays readable) but can no longer reach the relay.
     public func removeDevice(_ deviceID: DeviceID) async throws(ClientError) {
         try await serialized { () async throws(ClientError) in try await removeDeviceAlone(deviceID) }
     }
 
     func removeDeviceAlone(_ deviceID: DeviceID) async throws(ClientError) {
         guard let accountKey = stored.accountKey else { throw .invalidData("this device does not hold the account key") }
-        guard deviceID != address.deviceID else { throw .invalidData("a device is removed from another device of the account") }
         let now = clock()
         let account = address.accountID
         let current = try await trustedDevices(of: account, now: now, refresh: true)
@@ -73,6 +72,11 @@ extension SealpostClient {
             deviceList: list, certificate: stored.identity.certificate, credential: profile.credential, time: now, origin: profile.endpoint.origin,
             deviceKey: stored.identity.deviceKey))
         try moveOwnPin(to: list)
+    }
+
+    /// Unlinks this device from its account (``removeDevice(_:)`` of its own id).
+    public func unlink() async throws(ClientError) {
+        try await removeDevice(address.deviceID)
     }
 
     /// This device's own contact takes the list it just registered; the directory is read again.
@@ -176,7 +180,14 @@ extension SealpostClient {
     /// - Parameter parameters: The Argon2id costs, for a passphrase key.
     public func exportBackup(key: BackupKey, includeHistory: Bool = true, parameters: VaultParameters = .phone) throws(ClientError) -> [UInt8] {
         let archive = try archive(now: clock(), includeHistory: includeHistory)
-        do { return try BackupFile.write(archive, key: key, parameters: parameters) } catch { throw .backup(error) }
+        do {
+            let file = try BackupFile.write(archive, key: key, parameters: parameters)
+            // Read back before it is handed out: a backup that cannot be restored is worse than none.
+            _ = try BackupFile.read(file, key: key)
+            return file
+        } catch {
+            throw .backup(error)
+        }
     }
 
     /// Reads a backup file's archive (to pass to ``restore(vault:backup:endpoint:removingOtherDevices:clock:)``).

@@ -21,7 +21,9 @@ extension SealpostClient {
 
     /// The id after every listed and revoked one: removed ids are never reused.
     static func nextDeviceID(after list: DeviceList) throws(ClientError) -> DeviceID {
-        let next = (list.devices.map(\.deviceID.value) + list.revoked.map(\.value)).max().map { $0 + 1 } ?? 1
+        let highest = (list.devices.map(\.deviceID.value) + list.revoked.map(\.value)).max() ?? 0
+        let (next, overflow) = highest.addingReportingOverflow(1)
+        guard !overflow else { throw .invalidData("the account's device list uses every device id") }
         return try checked("device id") { try DeviceID(next) }
     }
 

@@ -28,11 +28,14 @@ extension SealpostClient {
             let result: (envelopes: [EnvelopeID], waiting: Set<DeviceID>)? = try? await serialized { () async throws(ClientError) in
                 try await commitResends(to: account, former: change.former, added: change.added)
             }
-            if let waiting = result?.waiting, !waiting.isEmpty, clock() < change.notedAt + 3_600 {
-                var again = addedDevices[account] ?? (former: [], added: [], notedAt: change.notedAt)
-                again.former.formUnion(change.former)
-                again.added.formUnion(waiting)
-                addedDevices[account] = again
+            // A failure (a bundle fetch, the vault) tries every added device again; a device that
+            // cannot receive yet is tried again; both for up to an hour.
+            let again = result.map(\.waiting) ?? change.added
+            if !again.isEmpty, clock() < change.notedAt + 3_600 {
+                var next = addedDevices[account] ?? (former: [], added: [], notedAt: change.notedAt)
+                next.former.formUnion(change.former)
+                next.added.formUnion(again)
+                addedDevices[account] = next
             }
             for envelopeID in result?.envelopes ?? [] { try? await upload(envelopeID) }
         }
@@ -44,6 +47,9 @@ extension SealpostClient {
     /// Returns the envelopes to upload and the added devices that cannot receive yet.
     func commitResends(to account: AccountID, former: Set<DeviceID>, added: Set<DeviceID>) async throws(ClientError) -> (envelopes: [EnvelopeID], waiting: Set<DeviceID>) {
         let now = clock()
+        // Never in a conversation with a disappearing timer: its messages (and the receipts that
+        // say which were delivered) are gone from both sides; none may come back.
+        guard let contact = try contact(account), contact.disappearAfterSeconds == 0 else { return ([], []) }
         var messages: [(envelopeID: EnvelopeID, sentAt: UInt64, body: [UInt8])] = []
         var seen = Set<EnvelopeID>()
         let receipted = try receiptedMessages(from: account)
@@ -54,7 +60,7 @@ extension SealpostClient {
                 return logs
             }
         }
-        for entry in logs.joined() where entry.plaintext.count > EnvelopeID.byteCount {
+        for entry in logs.joined() where entry.plaintext.count > EnvelopeID.byteCount && entry.sentAt + Limits.resendLogLifetime > now {
             guard let envelopeID = try? EnvelopeID(rawRepresentation: Array(entry.plaintext.prefix(EnvelopeID.byteCount))), !seen.contains(envelopeID) else { continue }
             let body = Array(entry.plaintext.dropFirst(EnvelopeID.byteCount))
             guard let content = try? Content(serialized: body), !receipted.contains(content.messageID) else { continue }

@@ -60,11 +60,21 @@ public struct AccountArchive: Sendable, CustomStringConvertible, CustomDebugStri
     /// The largest record body.
     public static let maximumRecordBytes = (2 << 20) + 1_024
 
+    /// The longest user name, relay URL and origin, and root fingerprint, in UTF-8 bytes.
+    public static let maximumUserNameBytes = 64, maximumURLBytes = 2_048, maximumFingerprintBytes = 255
+
     /// An archive.
+    /// - Throws: ``VaultError/storage(_:)`` for a field longer than the archive holds, or more
+    ///   contacts or messages (what is written can always be read back).
     public init(
         accountID: AccountID, accountKey: Ed25519.PrivateKey, accessSecret: DeliveryAccessSecret, userName: String, relayURL: String,
         relayOrigin: String, rootFingerprint: String, createdAt: UInt64, contacts: [Contact], messages: [HistoryEntry]
-    ) {
+    ) throws(VaultError) {
+        guard userName.utf8.count <= Self.maximumUserNameBytes, relayURL.utf8.count <= Self.maximumURLBytes, relayOrigin.utf8.count <= Self.maximumURLBytes,
+            rootFingerprint.utf8.count <= Self.maximumFingerprintBytes
+        else { throw .storage("archive: a user name, relay address or fingerprint too long to archive") }
+        guard contacts.count <= Self.maximumContacts, messages.count <= Self.maximumMessages else { throw .storage("archive: too many contacts or messages") }
+        guard messages.allSatisfy({ $0.body.count <= HistoryEntry.maximumBodyBytes }) else { throw .storage("archive: a message too large to archive") }
         self.accountID = accountID
         self.accountKey = accountKey
         self.accessSecret = accessSecret
@@ -123,10 +133,10 @@ public struct AccountArchive: Sendable, CustomStringConvertible, CustomDebugStri
             accountKey = try Ed25519.PrivateKey(seed: SecretBytes(wiping: &seed))
             var access = try reader.raw(DeliveryAccessSecret.byteCount)
             accessSecret = try DeliveryAccessSecret(SecretBytes(wiping: &access))
-            userName = try Self.text(try reader.lp8("user name", maximum: 64), "user name")
-            relayURL = try Self.text(try reader.lp16("relay URL", maximum: 2_048), "relay URL")
-            relayOrigin = try Self.text(try reader.lp16("relay origin", maximum: 2_048), "relay origin")
-            rootFingerprint = try Self.text(try reader.lp8("root fingerprint", maximum: 255), "root fingerprint")
+            userName = try Self.text(try reader.lp8("user name", maximum: Self.maximumUserNameBytes), "user name")
+            relayURL = try Self.text(try reader.lp16("relay URL", maximum: Self.maximumURLBytes), "relay URL")
+            relayOrigin = try Self.text(try reader.lp16("relay origin", maximum: Self.maximumURLBytes), "relay origin")
+            rootFingerprint = try Self.text(try reader.lp8("root fingerprint", maximum: Self.maximumFingerprintBytes), "root fingerprint")
             createdAt = try reader.u64()
             try reader.finish()
         } catch let error as VaultError {
@@ -207,10 +217,10 @@ extension Vault {
     /// The archive of this vault's account (`Spec/devices.md`, "Account archive"): the caller
     /// supplies what the client profile holds. Messages of conversations with a disappearing
     /// timer are left out (an archive must not outlive them); with `includeHistory` false, all
-    /// messages are.
+    /// messages are; otherwise the newest that fit in `historyBytes` (a link package is bounded).
     public func archive(
         accountKey: Ed25519.PrivateKey, accessSecret: DeliveryAccessSecret, userName: String, relayURL: String, relayOrigin: String,
-        rootFingerprint: String, now: UInt64, includeHistory: Bool
+        rootFingerprint: String, now: UInt64, includeHistory: Bool, historyBytes: Int = .max
     ) throws(VaultError) -> AccountArchive {
         guard let identity = try identity() else { throw .storage("the vault holds no identity") }
         let contacts = try contacts()
@@ -218,8 +228,17 @@ extension Vault {
         if includeHistory {
             for contact in contacts where contact.disappearAfterSeconds == 0 { messages += try history(with: contact.accountID) }
             messages.sort { $0.time < $1.time }
+            // The newest messages that fit in `historyBytes`.
+            var total = 0
+            var kept = 0
+            for message in messages.reversed() {
+                total += message.body.count + 64
+                if total > historyBytes { break }
+                kept += 1
+            }
+            messages = Array(messages.suffix(kept))
         }
-        return AccountArchive(
+        return try AccountArchive(
             accountID: identity.identity.accountID, accountKey: accountKey, accessSecret: accessSecret, userName: userName, relayURL: relayURL,
             relayOrigin: relayOrigin, rootFingerprint: rootFingerprint, createdAt: now, contacts: contacts, messages: messages)
     }

@@ -69,6 +69,12 @@ public enum BackupFile {
     static let magic = Array("SPBACKUP".utf8)
     static let version: UInt8 = 1
     static let recoveryLabel = Array("sealpost/backup/v1/recovery-key".utf8)
+    /// The most Argon2id memory a backup may ask for before anything in it is authenticated:
+    /// four times what this build writes (``VaultParameters/phone``), far below what would
+    /// exhaust a phone.
+    public static let maximumMemoryBytes = 256 << 20
+    /// The most Argon2id passes a backup may ask for.
+    public static let maximumIterations = 8
 
     /// Encrypts `archive` under `key`, with `parameters` for a passphrase.
     public static func write(_ archive: AccountArchive, key: BackupKey, parameters: VaultParameters = .phone) throws(BackupError) -> [UInt8] {
@@ -127,7 +133,7 @@ public enum BackupFile {
             case (2, .passphrase(let passphrase)):
                 let salt = try reader.raw(Argon2id.saltByteCount)
                 let iterations = Int(try reader.u32()), memory = Int(try reader.u32())
-                guard iterations <= VaultParameters.maximumIterations, memory <= VaultParameters.maximumMemoryBytes / 1024,
+                guard iterations <= maximumIterations, memory <= maximumMemoryBytes / 1024,
                     let parameters = try? Argon2id.Parameters(iterations: iterations, memoryBytes: memory * 1024)
                 else { throw BackupError.unsupportedParameters }
                 streamKey = try passphraseStreamKey(passphrase, salt: salt, parameters: parameters)

@@ -46,18 +46,30 @@ public struct LinkPackage: Sendable, CustomStringConvertible, CustomDebugStringC
     /// names the certified device with its key.
     /// - Throws: ``VaultError/storage(_:)`` saying what is wrong.
     public init(serialized: SecretBytes) throws(VaultError) {
-        let maximumHead = 1 + 2 + DeviceCertificate.byteCount + 2 + Contact.maximumDeviceListBytes
-        var head = serialized.prefix(min(serialized.count, maximumHead)).withUnsafeBytes { Array($0) }
-        defer { _ = SecretBytes(wiping: &head) }
-        var reader = ByteReader(head, structure: "link package")
+        // The certificate and the list hold no secret: only their bytes are copied out; the
+        // archive (with the account key) is read from the secret bytes directly.
+        var offset = 0
+        func take(_ count: Int) throws(VaultError) -> [UInt8] {
+            guard serialized.count - offset >= count else { throw .storage("link package: cut short") }
+            defer { offset += count }
+            return serialized.slice(offset..<(offset + count)).withUnsafeBytes { Array($0) }
+        }
+        func length(maximum: Int) throws(VaultError) -> Int {
+            let bytes = try take(2)
+            let value = Int(bytes[0]) << 8 | Int(bytes[1])
+            guard value <= maximum else { throw .storage("link package: a field longer than \(maximum) bytes") }
+            return value
+        }
+        guard try take(1) == [1] else { throw .storage("link package: version is not 1") }
         do {
-            try reader.version(1)
-            certificate = try DeviceCertificate(serialized: try reader.lp16("device certificate", maximum: DeviceCertificate.byteCount))
-            deviceList = try DeviceList(serialized: try reader.lp16("device list", maximum: Contact.maximumDeviceListBytes))
+            certificate = try DeviceCertificate(serialized: try take(try length(maximum: DeviceCertificate.byteCount)))
+            deviceList = try DeviceList(serialized: try take(try length(maximum: Contact.maximumDeviceListBytes)))
+        } catch let error as VaultError {
+            throw error
         } catch {
             throw .storage("link package: \(error)")
         }
-        let consumed = head.count - reader.remaining
+        let consumed = offset
         archive = try AccountArchive(serialized: serialized.slice(consumed..<serialized.count))
         let accountKey = archive.accountKey.publicKey
         do {

@@ -32,6 +32,9 @@ public struct HistoryEntry: Sendable, Equatable {
     /// The content.
     public let body: [UInt8]
 
+    /// The largest body an entry holds (a content of ``Content/maximumBytes`` fits).
+    public static let maximumBodyBytes = 1 << 21
+
     /// An entry.
     public init(outgoing: Bool, peer: DeviceAddress, envelopeID: EnvelopeID, time: UInt64, body: [UInt8]) {
         self.outgoing = outgoing
@@ -63,7 +66,7 @@ public struct HistoryEntry: Sendable, Equatable {
             peer = DeviceAddress(accountID: try AccountID(rawRepresentation: try reader.raw(16)), deviceID: try DeviceID(try reader.u32()))
             envelopeID = try EnvelopeID(rawRepresentation: try reader.raw(16))
             time = try reader.u64()
-            body = try reader.lp32("body", maximum: 1 << 21)
+            body = try reader.lp32("body", maximum: Self.maximumBodyBytes)
             try reader.finish()
         } catch {
             throw .storage("history entry: \(error)")
@@ -126,7 +129,7 @@ public struct OutboxEntry: Sendable {
             let c = try reader.lp32("content", maximum: SealedEnvelope.maximumContentFieldBytes)
             var key = try reader.raw(32)
             content = try PreparedContent(restoring: id, content: c, contentKey: SecretBytes(wiping: &key))
-            body = try reader.lp32("body", maximum: 1 << 21)
+            body = try reader.lp32("body", maximum: HistoryEntry.maximumBodyBytes)
             createdAt = try reader.u64()
             isResend = try reader.flag("resend")
             try reader.finish()
@@ -237,7 +240,7 @@ extension VaultTransaction {
 
     /// The relay accepted one upload at `time`: its entries (one per recipient device) leave the
     /// outbox, and the message enters the history **once** — not at all if every entry is a
-    /// resend.
+    /// resend, or for a sync transcript (its message is in the history already).
     public mutating func commitSent(_ ids: [RecordID], at time: UInt64) throws(VaultError) {
         var first: OutboxEntry?
         for id in ids {
@@ -247,6 +250,9 @@ extension VaultTransaction {
             if first == nil, !entry.isResend { first = entry }
         }
         guard let entry = first else { return }
+        // A sync transcript is a copy, for this account's other devices, of a message the
+        // history holds already.
+        if case .syncTranscript? = (try? Content(serialized: entry.body))?.body { return }
         let history = HistoryEntry(outgoing: true, peer: entry.recipient, envelopeID: entry.content.envelopeID, time: time, body: entry.body)
         try putHistory(history, storedAt: time)
     }

@@ -55,14 +55,18 @@ extension Vault {
         try truncateLog()
     }
 
-    /// Deletes the whole conversation with `account`. Returns how many messages were deleted.
-    /// Messages still in the outbox are not touched: they are sent, and enter the history when
+    /// Deletes the whole conversation with `account`, and the resend logs kept for its devices.
+    /// Returns how many messages were deleted. Messages still in the outbox are not touched: they are sent, and enter the history when
     /// the relay accepts them.
     @discardableResult
     public func deleteConversation(with account: AccountID) throws(VaultError) -> Int {
         let count = try write { (tx: inout VaultTransaction) throws(VaultError) -> Int in
             let ids = try tx.ids(table: VaultConversationTables.history, lookup: account.rawRepresentation)
             for id in ids { try tx.deleteMessage(id) }
+            // What this device sent them, kept to resend: gone with the conversation.
+            if let list = try tx.contact(for: account)?.deviceList {
+                for device in list.devices.map(\.deviceID) + list.revoked { try tx.deleteResendState(for: DeviceAddress(accountID: account, deviceID: device)) }
+            }
             return ids.count
         }
         try truncateLog()

@@ -131,7 +131,19 @@ func operatorFolder(_ data: String) -> URL {
 
 /// `sealpost-relay accounts delete`.
 struct Accounts: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Operator actions on accounts.", subcommands: [Delete.self])
+    static let configuration = CommandConfiguration(abstract: "Operator actions on accounts.", subcommands: [Delete.self, Reset.self])
+
+    struct Reset: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Issue a one-time code with which a user who lost every device and the recovery key binds the account to a new account key.",
+            discussion: "Check who the user is first, by your own means: the code lets its holder take the account over. Contacts are warned of the key change.")
+        @Option(help: "Folder for the stores.") var data = "relay-data"
+        @Argument(help: "The account id (32 hex digits).") var account: String
+        func run() async throws {
+            let code = try await Invites.directory(data).createReset(for: try AccountID(hex: account), now: unixNow())
+            say("reset code for account \(account) (good for 7 days, once): \(code)")
+        }
+    }
 
     struct Delete: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Delete an account, or one device, with everything stored for it (mailboxes included).")

@@ -39,18 +39,29 @@ struct LinkDeviceCommand: AsyncParsableCommand {
 
     @OptionGroup var options: VaultOptions
     @Option(help: "The relay's URL.") var relay: String
+    @Option(help: "The six digits the other device shows, for scripts (otherwise asked).") var sas: String?
     @Option(help: "Give up after this many seconds.") var timeout = 600
 
     func run() async throws {
         let output = options.output
         let vault = try options.openVault()
         let request = try DeviceLinkRequest(endpoint: RelayEndpoint(url: relay))
+        // The code is shown, for the other device to read; it is not written anywhere else.
         output.emit(
-            "On a device of the account, run:\n  sealpost devices add \(request.code.text)\nWaiting for it …",
+            "On a device of the account, run `sealpost devices add` and give it this code:\n  \(request.code.text)\nWaiting for it …",
             ["event": "code", "code": request.code.text])
-        let sas = try await request.awaitAnswer(timeout: .seconds(timeout))
-        output.emit("Both devices now show this code; confirm on the other device if they match:  \(sas)", ["event": "sas", "sas": sas])
-        let client = try await request.finish(vault: vault, timeout: .seconds(timeout))
+        let shown = try await request.awaitAnswer(timeout: .seconds(timeout))
+        output.emit("Both devices now show:  \(shown)   Confirm on the other device if they match.", ["event": "sas", "sas": shown])
+        let expected = sas.map { $0.filter(\.isNumber) }
+        let json = options.json
+        let client = try await request.finish(vault: vault, timeout: .seconds(timeout)) { offer in
+            if let expected { return expected == offer.shortAuthenticationString.filter(\.isNumber) }
+            guard !json else { return false }
+            let name = offer.userName.isEmpty ? "\(offer.accountID)" : offer.userName
+            FileHandle.standardError.write(Data(
+                "Join the account of \(name) (\(offer.contacts) contacts, \(offer.messages) messages)? Only if the other device showed \(offer.shortAuthenticationString). [y/N] ".utf8))
+            return readLine()?.lowercased().hasPrefix("y") == true
+        }
         let address = await client.address
         let contacts = try await client.contacts().count
         await client.close()
@@ -66,15 +77,16 @@ struct AddDeviceCommand: AsyncParsableCommand {
         commandName: "add", abstract: "Link the new device that shows CODE to this account (compare the six digits both devices show).")
 
     @OptionGroup var options: VaultOptions
-    @Argument(help: "The provisioning code the new device shows (SEALPOST-LINK-…).") var code: String
+    @Argument(help: "The provisioning code the new device shows (SEALPOST-LINK-…); asked if not given (an argument is visible to other local users).") var code: String?
     @Flag(help: "Send the message history too.") var history = false
     @Option(help: "The six digits the new device shows, for scripts (otherwise asked).") var sas: String?
     @Option(help: "Give up after this many seconds.") var timeout = 300
 
     func run() async throws {
         let output = options.output
+        guard let text = code ?? Terminal.readSecret("Provisioning code: ") else { throw CLIError("no provisioning code") }
         let parsed: ProvisioningCode
-        do { parsed = try ProvisioningCode(text: code) } catch { throw CLIError("\(error)") }
+        do { parsed = try ProvisioningCode(text: text) } catch { throw CLIError("\(error)") }
         let client = try await options.openClient()
         let expected = sas.map { $0.filter(\.isNumber) }
         let json = options.json
@@ -100,7 +112,7 @@ struct AddDeviceCommand: AsyncParsableCommand {
 /// `sealpost devices remove ID`.
 struct RemoveDeviceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "remove", abstract: "Remove a device from the account (from another device that holds the account key).")
+        commandName: "remove", abstract: "Remove a device from the account: another one, or this device itself (unlinking it).")
 
     @OptionGroup var options: VaultOptions
     @Argument(help: "The device id (see `sealpost devices`).") var device: UInt32
@@ -108,11 +120,14 @@ struct RemoveDeviceCommand: AsyncParsableCommand {
     func run() async throws {
         guard let id = try? DeviceID(device) else { throw CLIError("\(device) is not a device id") }
         let client = try await options.openClient()
+        let address = await client.address
         do { try await client.removeDevice(id) } catch {
             await client.close()
             throw error
         }
         await client.close()
-        options.output.emit("removed device \(device): the relay deleted its mailbox; senders stop encrypting to it", ["removed": Int(device)])
+        options.output.emit(
+            "removed device \(device)\(device == address.deviceID.value ? " (this device: its history stays readable here)" : ""): the relay deleted its mailbox; senders stop encrypting to it",
+            ["removed": Int(device)])
     }
 }

@@ -37,9 +37,19 @@ struct DeviceEndToEndTests {
             return true
         }
         let shownOnNew = try await request.awaitAnswer(timeout: .seconds(30))
-        let alice3 = try await request.finish(vault: try Vault.create(at: folder.appendingPathComponent("alice3.vault").path, passphrase: "a3", parameters: .fastTest), timeout: .seconds(30))
+        let offered = SASBox()
+        let alice3 = try await request.finish(
+            vault: try Vault.create(at: folder.appendingPathComponent("alice3.vault").path, passphrase: "a3", parameters: .fastTest), timeout: .seconds(30)
+        ) { offer in
+            await offered.set("\(offer.shortAuthenticationString) \(offer.userName) \(offer.contacts) \(offer.messages)")
+            return offer.shortAuthenticationString == shownOnNew
+        }
         let newID = try await added
         #expect(await shownOnExisting.value == shownOnNew)
+        let offer = await offered.value
+        // The sync transcript sent to the second device is not a message of its own.
+        #expect(try alice1.client.vault.history(with: aliceAccount).isEmpty)
+        #expect(offer == "\(shownOnNew) alice 2 1")
         #expect(shownOnNew.count == 7)
         #expect(await alice3.address == DeviceAddress(accountID: aliceAccount, deviceID: newID))
         #expect(newID.value == 3)
@@ -82,7 +92,7 @@ struct DeviceEndToEndTests {
         }
         let vault = try Vault.create(at: folder.appendingPathComponent("alice3.vault").path, passphrase: "a3", parameters: .fastTest)
         do {
-            _ = try await request.finish(vault: vault, timeout: .seconds(2))
+            _ = try await request.finish(vault: vault, timeout: .seconds(2)) { _ in true }
             Issue.record("linking finished without the user's confirmation")
         } catch .linkTimedOut {
         } catch {
@@ -145,4 +155,117 @@ struct DeviceEndToEndTests {
 actor SASBox {
     var value: String?
     func set(_ shown: String) { value = shown }
+}
+
+@Suite("Devices end to end: unlinking and lost keys", .serialized)
+struct DeviceRecoveryEndToEndTests {
+    /// Someone who saw the code answers it first: the account's device is told the code is
+    /// taken and sends nothing; the new device's user sees an account that is not theirs and
+    /// declines, and nothing is stored.
+    @Test(.timeLimit(.minutes(2))) func aCodeAnsweredBySomeoneElseIsRefusedOnBothSides() async throws {
+        let world = try await TwoUsers.start()
+        defer { withExtendedLifetime(world) {} }
+        let (folder, relay, alice, bob) = (world.folder, world.relay, world.alice, world.bob)
+        let request = try DeviceLinkRequest(endpoint: RelayEndpoint(url: relay.url))
+        let code = request.code, intruder = bob.client
+        let answered = Task { () async throws(ClientError) -> DeviceID in try await intruder.addDevice(code: code) { _ in true } }
+        _ = try await request.awaitAnswer(timeout: .seconds(30))
+        do {
+            _ = try await alice.client.addDevice(code: code) { _ in true }
+            Issue.record("a second answer to one code was accepted")
+        } catch .linkCodeTaken {
+        } catch {
+            Issue.record("\(error)")
+        }
+        let vault = try Vault.create(at: folder.appendingPathComponent("alice2.vault").path, passphrase: "a2", parameters: .fastTest)
+        do {
+            _ = try await request.finish(vault: vault, timeout: .seconds(30)) { offer in offer.userName == "alice" }
+            Issue.record("the new device joined an account its user declined")
+        } catch .linkRejected {
+        } catch {
+            Issue.record("\(error)")
+        }
+        #expect(try vault.identity() == nil)
+        _ = await answered.result
+        #expect(try await bob.client.ownDevices().count == 1)
+        for client in [alice.client, bob.client] { await client.close() }
+    }
+
+    /// A device unlinks itself: the relay drops it, the account's other device sees the list
+    /// without it, senders stop encrypting to it, and its own history stays readable.
+    @Test(.timeLimit(.minutes(2))) func aDeviceUnlinksItself() async throws {
+        let world = try await TwoUsers.start()
+        defer { withExtendedLifetime(world) {} }
+        let (folder, alice1, bob) = (world.folder, world.alice, world.bob)
+        let alice2 = try await alice1.client.linkDevice(vault: try Vault.create(at: folder.appendingPathComponent("alice2.vault").path, passphrase: "a2", parameters: .fastTest))
+        let aliceAccount = await alice1.client.address.accountID, bobAccount = await bob.client.address.accountID
+        try await bob.client.send(.text("to both"), to: aliceAccount)
+        #expect(texts(try await alice2.receivePending()) == ["to both"])
+        try await alice2.unlink()
+        #expect(try await alice1.client.ownDevices().map(\.deviceID.value) == [1])
+        try await bob.client.send(.text("after the unlink"), to: aliceAccount)
+        #expect(texts(try await alice1.client.receivePending()) == ["to both", "after the unlink"])
+        await #expect(throws: ClientError.self) { try await alice2.receivePending() }
+        #expect(textHistory(try await alice2.history(with: bobAccount)) == ["to both"])
+        // A device unlinked cannot come back under its id.
+        await #expect(throws: ClientError.self) { try await alice2.unlink() }
+        for client in [alice1.client, alice2, bob.client] { await client.close() }
+    }
+
+    /// Alice lost everything: every device, the recovery key, any backup. The operator issues a
+    /// reset code; she binds the account to a new account key on a new device. Bob's client
+    /// warns of the key change (never a silent switch): an unverified Bob can write on; had he
+    /// verified her, sending would stay blocked until he accepts the change.
+    @Test(.timeLimit(.minutes(2))) func aLostAccountKeyIsReplacedWithTheOperatorAndContactsAreWarned() async throws {
+        let world = try await TwoUsers.start()
+        defer { withExtendedLifetime(world) {} }
+        let (folder, relay, alice, bob) = (world.folder, world.relay, world.alice, world.bob)
+        let aliceAccount = await alice.client.address.accountID
+        try await alice.client.send(text: "before", to: "bob")
+        #expect(texts(try await bob.client.receivePending()) == ["before"])
+        try await bob.client.markVerified(aliceAccount)
+        let numberBefore = try await bob.client.safetyNumber(for: aliceAccount)
+        await alice.client.close()
+
+        let printed = try relay.operatorCommand(["accounts", "reset", "\(aliceAccount)"])
+        let code = try #require(printed.split(separator: " ").last.map { String($0.filter { $0.isLetter || $0.isNumber }) })
+        let endpoint = RelayEndpoint(url: relay.url, origin: RelayProcess.origin)
+        // A wrong code changes nothing.
+        await #expect(throws: ClientError.self) {
+            try await SealpostClient.resetAccount(
+                vault: try Vault.create(at: folder.appendingPathComponent("wrong.vault").path, passphrase: "w", parameters: .fastTest), endpoint: endpoint,
+                rootFingerprint: relay.rootFingerprint, accountID: aliceAccount, resetCode: "not-the-code")
+        }
+        let reset = try await SealpostClient.resetAccount(
+            vault: try Vault.create(at: folder.appendingPathComponent("alice-reset.vault").path, passphrase: "r", parameters: .fastTest), endpoint: endpoint,
+            rootFingerprint: relay.rootFingerprint, accountID: aliceAccount, resetCode: code, userName: "alice")
+        let resetAddress = await reset.address
+        #expect(resetAddress.accountID == aliceAccount && resetAddress.deviceID.value == 2)
+        // The code was good once.
+        await #expect(throws: ClientError.self) {
+            try await SealpostClient.resetAccount(
+                vault: try Vault.create(at: folder.appendingPathComponent("again.vault").path, passphrase: "a", parameters: .fastTest), endpoint: endpoint,
+                rootFingerprint: relay.rootFingerprint, accountID: aliceAccount, resetCode: code)
+        }
+        #expect(try await reset.lookUp("alice") == aliceAccount)
+
+        // Bob verified her old key: his send is blocked, with a warning, until he accepts.
+        do {
+            try await bob.client.send(.text("are you still you?"), to: aliceAccount)
+            Issue.record("a message went to a changed key of a verified contact")
+        } catch .keyChangeNotAccepted {
+        } catch {
+            Issue.record("\(error)")
+        }
+        let notices = await bob.client.takeNotices()
+        #expect(notices.contains { if case .keyChanged(aliceAccount, true) = $0 { true } else { false } }, "\(notices)")
+        #expect(try await bob.client.safetyNumber(for: aliceAccount).digits != numberBefore.digits)
+        try await bob.client.acceptKeyChange(for: aliceAccount)
+        try await bob.client.send(.text("welcome back"), to: aliceAccount)
+        #expect(texts(try await reset.receivePending()) == ["welcome back"])
+        let bobAccount = await bob.client.address.accountID
+        try await reset.send(.text("thanks"), to: bobAccount)
+        #expect(texts(try await bob.client.receivePending()) == ["thanks"])
+        for client in [reset, bob.client] { await client.close() }
+    }
 }

@@ -174,6 +174,31 @@ struct RelayServiceTests {
         let devices = try AccountDevices(serialized: try await relay.service.accountDevices(bob.accountID))
         #expect(devices.devices.first?.envelopeKey?.id == device.envelopeKeys.currentID)
     }
+
+    /// Of two lists of one version, the first stored wins; the same list again is accepted.
+    @Test func anotherListOfTheStoredVersionIsRefused() async throws {
+        let relay = try RelayFixture()
+        defer { try? FileManager.default.removeItem(at: relay.folder) }
+        let bob = try await relay.account()
+        let device = bob.devices[0]
+        let current = try AccountDevices(serialized: try await relay.service.accountDevices(bob.accountID)).deviceList
+        func register(_ list: DeviceList) async throws {
+            let registration = DeviceRegistration.sign(
+                deviceList: list, certificate: device.certificate, credential: .random(count: 32), time: relay.now, origin: relay.service.origin,
+                deviceKey: device.deviceKey)
+            try await relay.service.registerDevice(registration.serialized(), now: relay.now)
+        }
+        func list(revoking: UInt32) throws -> DeviceList {
+            try DeviceList.sign(
+                accountKey: bob.accountKey, accountID: bob.accountID, listVersion: current.listVersion + 1, issuedAt: relay.now, devices: current.devices,
+                revoked: [try DeviceID(revoking)])
+        }
+        let first = try list(revoking: 7)
+        try await register(first)
+        try await register(first)
+        await #expect(throws: RelayError.self) { try await register(try list(revoking: 8)) }
+        #expect(try AccountDevices(serialized: try await relay.service.accountDevices(bob.accountID)).deviceList == first)
+    }
 }
 
 @Suite("Prekey directory")

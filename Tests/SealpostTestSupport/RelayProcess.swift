@@ -54,6 +54,22 @@ public final class RelayProcess: @unchecked Sendable {
         throw RelayProcessError(message: "the relay did not start: \(text)")
     }
 
+    /// Runs an operator command (`sealpost-relay ARGUMENTS --data <this relay's folder>`) beside
+    /// the running relay and returns what it printed.
+    public func operatorCommand(_ arguments: [String]) throws -> String {
+        let command = Process()
+        let pipe = Pipe()
+        command.executableURL = Self.binary
+        command.arguments = arguments + ["--data", data.path]
+        command.standardOutput = pipe
+        command.standardError = pipe
+        try command.run()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        command.waitUntilExit()
+        guard command.terminationStatus == 0 else { throw RelayProcessError(message: "sealpost-relay \(arguments.joined(separator: " ")): \(text)") }
+        return text
+    }
+
     /// `http://127.0.0.1:PORT`.
     public var url: String { "http://127.0.0.1:\(port)" }
 

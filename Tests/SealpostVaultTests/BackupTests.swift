@@ -21,7 +21,7 @@ struct BackupTests {
         let history = (0..<messages).map { index in
             HistoryEntry(outgoing: index % 2 == 0, peer: DeviceAddress(accountID: other, deviceID: try! DeviceID(1)), envelopeID: .random(), time: now + UInt64(index), body: Array("message \(index)".utf8))
         }
-        return AccountArchive(
+        return try AccountArchive(
             accountID: account, accountKey: accountKey, accessSecret: .generate(), userName: "alice", relayURL: "http://127.0.0.1:8787",
             relayOrigin: "http://relay.test", rootFingerprint: "ab12", createdAt: now, contacts: [contact], messages: history)
     }
@@ -57,6 +57,17 @@ struct BackupTests {
         #expect(throws: VaultError.self) { try AccountArchive(serialized: SecretBytes(copying: framed + [0])) }
         #expect(throws: VaultError.self) { try AccountArchive(serialized: SecretBytes(copying: Array(framed.dropLast()))) }
         #expect(throws: VaultError.self) { try AccountArchive(serialized: SecretBytes(copying: [0xFF, 0xFF, 0xFF, 0xFF] + framed)) }
+    }
+
+    @Test func anArchiveTooLargeToReadBackIsNotWritten() throws {
+        let archive = try makeArchive()
+        for (url, name) in [(String(repeating: "x", count: 2_049), "alice"), ("http://r", String(repeating: "n", count: 65))] {
+            #expect(throws: VaultError.self) {
+                try AccountArchive(
+                    accountID: account, accountKey: accountKey, accessSecret: .generate(), userName: name, relayURL: url, relayOrigin: "o",
+                    rootFingerprint: "f", createdAt: now, contacts: archive.contacts, messages: [])
+            }
+        }
     }
 
     @Test func aLinkPackageChecksThatItsPartsBelongTogether() throws {

@@ -1,10 +1,10 @@
 /// RFC 4648 base32 (A–Z, 2–7) without padding, as recovery keys and provisioning codes write
 /// bytes for people and QR codes. Callers holding secrets wipe what they pass and get back.
-enum Base32 {
+package enum Base32 {
     static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".utf8)
 
     /// Why text did not decode.
-    enum Failure: Error {
+    package enum Failure: Error {
         /// A character outside the alphabet and the ignored separators.
         case invalidCharacter
         /// Padding bits that are not zero, or a length no byte string has.
@@ -12,7 +12,7 @@ enum Base32 {
     }
 
     /// The characters for `bytes`, the last one padded with zero bits.
-    static func encode(_ bytes: [UInt8]) -> [UInt8] {
+    package static func encode(_ bytes: [UInt8]) -> [UInt8] {
         var letters: [UInt8] = []
         letters.reserveCapacity((bytes.count * 8 + 4) / 5)
         var buffer: UInt32 = 0, bits = 0
@@ -30,7 +30,7 @@ enum Base32 {
 
     /// The 5-bit values of `text`: upper or lower case; spaces, tabs, line breaks and hyphens
     /// are skipped.
-    static func values(_ text: [UInt8]) throws(Failure) -> [UInt8] {
+    package static func values(_ text: [UInt8]) throws(Failure) -> [UInt8] {
         var values: [UInt8] = []
         values.reserveCapacity(text.count)
         for character in text {
@@ -47,7 +47,7 @@ enum Base32 {
 
     /// The bytes of 5-bit `values`; the padding bits of the last value must be zero and fewer
     /// than 5 (one text per byte string).
-    static func decode(values: [UInt8]) throws(Failure) -> [UInt8] {
+    package static func decode(values: [UInt8]) throws(Failure) -> [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(values.count * 5 / 8)
         var buffer: UInt32 = 0, bits = 0

@@ -27,8 +27,8 @@ public struct ProvisioningChannel: Sendable {
     let requestKey: AEADKey
     let packageKey: AEADKey
 
-    static let transcriptLabel = Array("sealpost/provisioning/v1/transcript".utf8)
-    static let keysLabel = Array("sealpost/provisioning/v1/keys".utf8)
+    package static let transcriptLabel = Array("sealpost/provisioning/v1/transcript".utf8)
+    package static let keysLabel = Array("sealpost/provisioning/v1/keys".utf8)
     static let requestVersion: UInt8 = 1
     static let zeroNonce = try! ChaCha20Poly1305.Nonce(rawRepresentation: [UInt8](repeating: 0, count: ChaCha20Poly1305.nonceByteCount))
     /// The largest link package this build seals or opens (the relay's slot bound, less the tag).

@@ -57,9 +57,19 @@ public final class RelayService: Sendable {
         return [AccountRegistration.version] + id.rawRepresentation
     }
 
+    /// `POST /v1/accounts/{id}/reset`: binds the account to a new account key with the
+    /// operator's reset code (`Spec/relay.md`, "Account-key reset"); removes every device's
+    /// mailbox. The body is an ``AccountRegistration`` whose code field carries the reset code.
+    public func resetAccount(_ account: AccountID, _ body: [UInt8], now: UInt64) async throws(RelayError) {
+        let request = try Self.parse { () throws(WireError) in try AccountRegistration(serialized: body) }
+        _ = try await directory.resetAccount(account, code: request.inviteCode, accountKey: request.accountKey, now: now)
+        _ = await removeMailboxesOfRemovedDevices()
+    }
+
     /// `PUT /v1/devices`: checks the list against the account key, the certificate against the
     /// list, the device's own signature for this origin and time; removes the mailboxes of
-    /// devices the new list drops.
+    /// devices the new list drops. A registered device whose list revokes it is unlinking
+    /// itself: the list is stored and the device removed with the others the list drops.
     public func registerDevice(_ body: [UInt8], now: UInt64) async throws(RelayError) {
         let registration = try Self.parse { () throws(WireError) in try DeviceRegistration(serialized: body) }
         guard let account = try await directory.account(registration.deviceList.accountID) else { throw .notFound }
@@ -70,14 +80,18 @@ public final class RelayService: Sendable {
         } catch {
             throw .forbidden
         }
+        // A device unlinking itself: the list revokes it instead of naming it (checked against
+        // its registered key in the directory's transaction).
+        let leaving = registration.deviceList.device(registration.certificate.deviceID) == nil
+            && registration.deviceList.revoked.contains(registration.certificate.deviceID)
         guard registration.certificate.accountID == account.accountID,
-            registration.deviceList.device(registration.certificate.deviceID)?.deviceKey == registration.certificate.deviceKey
+            leaving || registration.deviceList.device(registration.certificate.deviceID)?.deviceKey == registration.certificate.deviceKey
         else { throw .conflict("the device list does not name this device with this key") }
         guard Self.within(registration.time, of: now) else {
             throw .conflict("the registration's time is more than \(Self.registrationSkew) s from the relay's clock")
         }
-        _ = try await directory.register(registration)
-        metrics.registrations.increment()
+        _ = try await directory.register(registration, leaving: leaving)
+        if !leaving { metrics.registrations.increment() }
         // The directory change is committed; the mailboxes of removed devices follow (retried at
         // start and hourly if this fails).
         _ = await removeMailboxesOfRemovedDevices()

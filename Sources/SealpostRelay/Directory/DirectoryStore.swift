@@ -144,6 +144,7 @@ public final class DirectoryStore: Sendable {
                 CREATE INDEX prekey_by_device ON prekey(account, device, kind, seq);
                 """)
         }
+        registerResets(&migrator)
         return migrator
     }
 
@@ -235,23 +236,31 @@ public final class DirectoryStore: Sendable {
     /// Stores a verified registration: the newer device list, and the device with its credential
     /// verifier. Devices the new list no longer names are removed (their mailboxes go too, by the
     /// caller). Returns the devices removed.
-    public func register(_ registration: DeviceRegistration) async throws(RelayError) -> [DeviceID] {
+    /// With `leaving`, the registering device is unlinking itself: it must be registered with
+    /// the certificate's key, and it is removed instead of stored.
+    public func register(_ registration: DeviceRegistration, leaving: Bool = false) async throws(RelayError) -> [DeviceID] {
         let account = registration.deviceList.accountID
         defer { invalidate(account) }
         do {
             return try await pool.write { db in
-                guard let row = try Row.fetchOne(db, sql: "SELECT list_version FROM account WHERE account = ?", arguments: [Data(account.rawRepresentation)]) else {
+                guard let row = try Row.fetchOne(db, sql: "SELECT list_version, device_list FROM account WHERE account = ?", arguments: [Data(account.rawRepresentation)]) else {
                     throw RelayError.notFound
                 }
                 let stored = UInt64(row["list_version"] as Int64)
                 guard let listVersion = Int64(exactly: registration.deviceList.listVersion) else { throw RelayError.malformed("device list version out of range") }
                 guard registration.deviceList.listVersion >= stored else { throw RelayError.conflict("the account has a newer device list") }
+                // Of two lists of one version, the first stored wins: a later one (another device
+                // publishing at the same time, or a link that signed before a removal) is refused.
+                if registration.deviceList.listVersion == stored, let current = row["device_list"] as Data?, [UInt8](current) != registration.deviceList.serialized() {
+                    throw RelayError.conflict("the account has another device list of this version")
+                }
                 let existing = try Data.fetchOne(
                     db, sql: "SELECT certificate FROM device WHERE account = ? AND device = ?",
                     arguments: [Data(account.rawRepresentation), Int64(registration.certificate.deviceID.value)])
                 if let existing, try DeviceCertificate(serialized: [UInt8](existing)).deviceKey != registration.certificate.deviceKey {
                     throw RelayError.conflict("the device is registered with another key")
                 }
+                if leaving, existing == nil { throw RelayError.conflict("only a registered device can unlink itself") }
                 // A removed device id is never given out again: its mailbox may still receive late mail.
                 if existing == nil, try Bool.fetchOne(
                     db, sql: "SELECT 1 FROM removed_device WHERE account = ? AND device = ?",
@@ -262,13 +271,15 @@ public final class DirectoryStore: Sendable {
                 try db.execute(
                     sql: "UPDATE account SET device_list = ?, list_version = ? WHERE account = ?",
                     arguments: [Data(registration.deviceList.serialized()), listVersion, Data(account.rawRepresentation)])
-                try db.execute(
-                    sql: """
-                        INSERT INTO device (account, device, certificate, credential_verifier) VALUES (?, ?, ?, ?)
-                        ON CONFLICT (account, device) DO UPDATE SET certificate = excluded.certificate, credential_verifier = excluded.credential_verifier
-                        """,
-                    arguments: [Data(account.rawRepresentation), Int64(registration.certificate.deviceID.value),
-                                Data(registration.certificate.serialized()), Data(registration.credentialVerifier)])
+                if !leaving {
+                    try db.execute(
+                        sql: """
+                            INSERT INTO device (account, device, certificate, credential_verifier) VALUES (?, ?, ?, ?)
+                            ON CONFLICT (account, device) DO UPDATE SET certificate = excluded.certificate, credential_verifier = excluded.credential_verifier
+                            """,
+                        arguments: [Data(account.rawRepresentation), Int64(registration.certificate.deviceID.value),
+                                    Data(registration.certificate.serialized()), Data(registration.credentialVerifier)])
+                }
                 var removed: [DeviceID] = []
                 for id in try Int64.fetchAll(db, sql: "SELECT device FROM device WHERE account = ?", arguments: [Data(account.rawRepresentation)]) {
                     let deviceID = try DeviceID(UInt32(id))

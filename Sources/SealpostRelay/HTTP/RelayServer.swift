@@ -67,6 +67,14 @@ public enum RelayServer {
                 guard limits.registrations.allow(context.peer) else { throw RelayError.rateLimited }
                 return binary(try await service.registerAccount(try await body(request), now: now()), status: .created) }
         }
+        router.post("/v1/accounts/:account/reset") { request, context in
+            await handle(service.metrics) {
+                guard limits.registrations.allow(context.peer) else { throw RelayError.rateLimited }
+                guard let text = context.parameters.get("account"), let account = try? AccountID(hex: text) else { throw RelayError.notFound }
+                try await service.resetAccount(account, try await body(request), now: now())
+                return empty()
+            }
+        }
         router.get("/v1/auth/challenge") { _, context in
             handle(service.metrics) {
                 guard limits.lookups.allow(context.peer) else { throw RelayError.rateLimited }
@@ -235,7 +243,7 @@ public enum RelayServer {
                 guard limits.provisioning.allow(context.peer) else { throw RelayError.rateLimited }
                 let target = try slot(context)
                 let body = try await body(request, limit: ProvisioningStore.maximumSlotBytes)
-                try service.provisioning.put(channel: target.channel, slot: target.slot, body: body)
+                try service.provisioning.put(channel: target.channel, slot: target.slot, body: body, peer: context.peer)
                 return Response(status: .created)
             }
         }

@@ -67,6 +67,8 @@ func errorCode(_ error: any Error) -> String {
     case let error as OperatorTrustError: error.code
     case let error as VaultError: error.code
     case let error as RecoveryKeyError: error.code
+    case let error as ProvisioningError: error.code
+    case let error as BackupError: error.code
     case is SafetyNumberMismatch: "mismatch"
     case SafetyNumberError.malformed as SafetyNumberError: "malformed"
     case SafetyNumberError.unsupportedVersion as SafetyNumberError: "unsupportedVersion"

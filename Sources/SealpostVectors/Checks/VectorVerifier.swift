@@ -29,6 +29,7 @@ public enum VectorVerifier {
         PrimitiveChecks.checker(for: type) ?? IdentityChecks.checker(for: type) ?? HandshakeChecks.checker(for: type) ?? RatchetChecks.checker(for: type)
             ?? EnvelopeChecks.checker(for: type) ?? VaultChecks.checker(for: type) ?? ContentChecks.checker(for: type)
             ?? DeviceChecks.checker(for: type)
+            ?? LinkingChecks.checker(for: type)
     }
 
     /// Checks one parsed file.

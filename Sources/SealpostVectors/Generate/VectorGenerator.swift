@@ -34,6 +34,8 @@ public enum VectorGenerator {
             ("vault/key-hierarchy.json", try VaultVectors.generate()),
             ("content/content.json", try ContentVectors.generate()),
             ("devices/recovery-keys.json", try DeviceVectors.generate()),
+            ("devices/provisioning.json", try LinkingVectors.provisioning()),
+            ("devices/backups.json", try LinkingVectors.backups()),
         ]
         var written: [URL] = []
         for (path, text) in contents {
