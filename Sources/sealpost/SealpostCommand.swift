@@ -11,7 +11,7 @@ struct SealpostCommand: AsyncParsableCommand {
         abstract: "An end-to-end encrypted messenger client: sealed sender, post-quantum handshake, an encrypted local vault.",
         subcommands: [
             InitCommand.self, RegisterCommand.self, SendCommand.self, ListenCommand.self, ReceiveCommand.self, HistoryCommand.self,
-            ContactsCommand.self, VerifyCommand.self, DevicesCommand.self, RecoveryKeyCommand.self, RestoreCommand.self, BackupCommand.self, DemoCommand.self,
+            ContactsCommand.self, VerifyCommand.self, DevicesCommand.self, RecoveryKeyCommand.self, RestoreCommand.self, BackupCommand.self, ResetAccountCommand.self, DemoCommand.self,
         ])
 }
 

@@ -4,6 +4,7 @@ import SealpostClient
 import SealpostCrypto
 import SealpostProtocol
 import SealpostVault
+import SealpostWire
 
 /// `sealpost init`: creates the vault.
 struct InitCommand: AsyncParsableCommand {
@@ -89,6 +90,46 @@ struct RestoreCommand: AsyncParsableCommand {
         await client.close()
         output.emit(
             "restored account \(address.accountID) as device \(address.deviceID); contacts see a new device, their safety numbers do not change",
+            ["account": "\(address.accountID)", "device": Int(address.deviceID.value)])
+    }
+}
+
+/// `sealpost reset-account`: a new account key for an account whose key is lost, with the
+/// operator's reset code.
+struct ResetAccountCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reset-account",
+        abstract: "With the operator's reset code, bind an account whose key is lost (no device, recovery key or backup) to a new key, on this device.",
+        discussion: "Contacts are warned of the key change; those who verified you must compare the new safety number. Contacts and history do not come back.")
+
+    @OptionGroup var options: VaultOptions
+    @Option(help: "The relay's URL.") var relay: String
+    @Option(help: "The operator root fingerprint to pin.") var root: String
+    @Option(help: "The account id (32 hex digits).") var account: String
+    @Option(help: "The account's user name (kept by the relay; shown on this device).") var name: String?
+    @Option(help: "The relay's origin, when it differs from its URL.") var origin: String?
+
+    func run() async throws {
+        let output = options.output
+        let accountID: AccountID
+        do { accountID = try AccountID(hex: account) } catch { throw CLIError("\(account) is not an account id") }
+        let code: String
+        if let fromEnvironment = ProcessInfo.processInfo.environment["SEALPOST_RESET_CODE"] {
+            code = fromEnvironment
+        } else if let typed = Terminal.readSecret("Reset code from the operator: ") {
+            code = typed
+        } else {
+            throw CLIError("no reset code (set SEALPOST_RESET_CODE for scripts)")
+        }
+        let vault = try options.openVault()
+        output.progress("binding account \(accountID) to a new account key at \(relay) …")
+        let client = try await SealpostClient.resetAccount(
+            vault: vault, endpoint: RelayEndpoint(url: relay, origin: origin), rootFingerprint: root, accountID: accountID, resetCode: code,
+            userName: name)
+        let address = await client.address
+        await client.close()
+        output.emit(
+            "account \(address.accountID) has a new account key, on device \(address.deviceID): contacts are warned of the change; write down the new recovery key (sealpost recovery-key)",
             ["account": "\(address.accountID)", "device": Int(address.deviceID.value)])
     }
 }
