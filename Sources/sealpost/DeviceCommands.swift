@@ -53,10 +53,8 @@ struct LinkDeviceCommand: AsyncParsableCommand {
         let shown = try await request.awaitAnswer(timeout: .seconds(timeout))
         output.emit("Both devices now show:  \(shown)   Confirm on the other device if they match.", ["event": "sas", "sas": shown])
         let expected = sas.map { $0.filter(\.isNumber) }
-        let json = options.json
         let client = try await request.finish(vault: vault, timeout: .seconds(timeout)) { offer in
             if let expected { return expected == offer.shortAuthenticationString.filter(\.isNumber) }
-            guard !json else { return false }
             let name = offer.userName.isEmpty ? "\(offer.accountID)" : offer.userName
             FileHandle.standardError.write(Data(
                 "Join the account of \(name) (\(offer.contacts) contacts, \(offer.messages) messages)? Only if the other device showed \(offer.shortAuthenticationString). [y/N] ".utf8))
@@ -89,12 +87,10 @@ struct AddDeviceCommand: AsyncParsableCommand {
         do { parsed = try ProvisioningCode(text: text) } catch { throw CLIError("\(error)") }
         let client = try await options.openClient()
         let expected = sas.map { $0.filter(\.isNumber) }
-        let json = options.json
         do {
             let device = try await client.addDevice(code: parsed, includeHistory: history, timeout: .seconds(timeout)) { shown in
                 let digits = shown.filter(\.isNumber)
                 if let expected { return expected == digits }
-                guard !json else { return false }
                 FileHandle.standardError.write(Data("The new device should show: \(shown)\nDo the digits match? [y/N] ".utf8))
                 return readLine()?.lowercased().hasPrefix("y") == true
             }
