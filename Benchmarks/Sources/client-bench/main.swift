@@ -88,7 +88,39 @@ print(String(format: "concurrent     %d pairs: %6.0f messages/s sent, %6.0f mess
 print(String(format: "client CPU     %.0f µs per message end to end (all %d clients in this process: send, receive, and the delivery receipt each message triggers)",
              1e6 * (cpuSeconds() - cpuBefore) / Double(max(counter.value, 1)), 2 * pairs))
 for listener in listeners { listener.cancel() }
-for client in senders + receivers { await client.close() }
+
+// 3. Devices: a backup of the first sender's account (its history holds the messages above),
+// read back and restored as a new device; a device linked over the provisioning channel.
+let bobAccount = await bob.address.accountID
+let history = try await alice.history(with: bobAccount).count
+var start = ContinuousClock.now
+let recovery = try await alice.recoveryKey()
+let underRecovery = try await alice.exportBackup(key: .recoveryKey(recovery))
+print(String(format: "backup export  %.1f ms for %d messages, %d bytes, under the recovery key (written and read back)",
+             1e3 * seconds(ContinuousClock.now - start), history, underRecovery.count))
+start = ContinuousClock.now
+let underPassphrase = try await alice.exportBackup(key: .passphrase(.init(copying: Array("bench passphrase".utf8))))
+print(String(format: "backup export  %.1f ms under a passphrase (Argon2id t=3, m=64 MiB, twice: written and read back), %d bytes",
+             1e3 * seconds(ContinuousClock.now - start), underPassphrase.count))
+start = ContinuousClock.now
+let archive = try SealpostClient.readBackup(underRecovery, key: .recoveryKey(recovery))
+let readSeconds = seconds(ContinuousClock.now - start)
+start = ContinuousClock.now
+let restored = try await SealpostClient.restore(
+    vault: try Vault.create(at: folder.appendingPathComponent("restored.vault").path, passphrase: "r", parameters: .fastTest), backup: archive,
+    removingOtherDevices: false)
+print(String(format: "backup import  %.1f ms to read %d messages, %.1f ms to restore them as a new device (register, keys, one commit)",
+             1e3 * readSeconds, archive.messages.count, 1e3 * seconds(ContinuousClock.now - start)))
+start = ContinuousClock.now
+let request = try DeviceLinkRequest(endpoint: endpoint)
+let code = request.code
+let adding = Task { try await alice.addDevice(code: code, includeHistory: true) { _ in true } }
+_ = try await request.awaitAnswer()
+let linked = try await request.finish(vault: try Vault.create(at: folder.appendingPathComponent("linked.vault").path, passphrase: "l", parameters: .fastTest)) { _ in true }
+_ = try await adding.value
+print(String(format: "link           %.1f ms from the code to the new device registered, with %d messages of history, over loopback",
+             1e3 * seconds(ContinuousClock.now - start), try await linked.history(with: bobAccount).count))
+for client in senders + receivers + [restored, linked] { await client.close() }
 
 final class EventCounter: @unchecked Sendable {
     private let lock = NSLock()
