@@ -35,6 +35,9 @@ public enum ClientError: Error, Sendable, CustomStringConvertible {
     /// Someone else answered this provisioning code first: it may have been seen. Nothing was
     /// sent; the new device starts again with a new code.
     case linkCodeTaken
+    /// The account's device list changed while linking (a device was added or removed), so the
+    /// list this device received cannot be registered: discard this vault and link again.
+    case linkOutdated
     /// Linking a device failed: a code or channel message was refused
     /// (`Spec/devices.md`, "Provisioning").
     case provisioning(ProvisioningError)
@@ -58,6 +61,7 @@ public enum ClientError: Error, Sendable, CustomStringConvertible {
         case .linkTimedOut: "the other device did not answer in time; start linking again"
         case .linkRejected: "linking stopped: nothing was sent or stored"
         case .linkCodeTaken: "someone else answered this code first (it may have been seen): do not use it; start again on the new device"
+        case .linkOutdated: "the account's devices changed while linking: delete this vault, make a new one and link again"
         case .provisioning(let error): "linking failed: \(error)"
         case .backup(let error): "backup: \(error)"
         }

@@ -103,12 +103,15 @@ public actor DeviceLinkRequest {
             endpoint: endpoint, rootFingerprint: archive.rootFingerprint, operatorInfo: info, credential: .random(count: 32), accessSecret: archive.accessSecret,
             userName: archive.userName)
         try SealpostClient.commitNewDevice(stored, profile: profile, list: package.deviceList, archive: archive, to: vault)
-        try await api.registerDevice(DeviceRegistration.sign(
-            deviceList: package.deviceList, certificate: package.certificate, credential: profile.credential, time: clock(), origin: endpoint.origin,
-            deviceKey: deviceKey))
-        let client = try SealpostClient(vault: vault, profile: profile, stored: stored, clock: clock)
-        try await client.finishRegistration(claiming: nil)
-        return client
+        do {
+            return try await SealpostClient.registerCommitted(
+                stored, vault: vault, profile: profile, list: package.deviceList, api: api, now: clock(), claiming: nil, clock: clock)
+        } catch {
+            // Another list of that version was stored first (a device added or removed meanwhile):
+            // this device's list can never be registered.
+            if case .relay(409, _, _, _) = error { throw .linkOutdated }
+            throw error
+        }
     }
 }
 

@@ -43,11 +43,6 @@ extension SealpostClient {
             userName: name?.value ?? "")
         try commitNewDevice(device.stored, profile: profile, list: list, to: vault)
         try await api.resetAccount(account, code: resetCode, accountKey: accountKey.publicKey)
-        try await api.registerDevice(DeviceRegistration.sign(
-            deviceList: list, certificate: device.stored.identity.certificate, credential: profile.credential, time: now, origin: endpoint.origin,
-            deviceKey: device.stored.identity.deviceKey))
-        let client = try SealpostClient(vault: vault, profile: profile, stored: device.stored, clock: clock)
-        try await client.finishRegistration(claiming: name)
-        return client
+        return try await registerCommitted(device.stored, vault: vault, profile: profile, list: list, api: api, now: now, claiming: name, clock: clock)
     }
 }

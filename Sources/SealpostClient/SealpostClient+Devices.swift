@@ -165,12 +165,7 @@ extension SealpostClient {
             endpoint: endpoint, rootFingerprint: rootFingerprint, operatorInfo: info, credential: .random(count: 32), accessSecret: accessSecret,
             userName: userName)
         try commitNewDevice(device.stored, profile: profile, list: list, archive: archive, to: vault)
-        try await api.registerDevice(DeviceRegistration.sign(
-            deviceList: list, certificate: device.stored.identity.certificate, credential: profile.credential, time: now, origin: endpoint.origin,
-            deviceKey: device.stored.identity.deviceKey))
-        let client = try SealpostClient(vault: vault, profile: profile, stored: device.stored, clock: clock)
-        try await client.finishRegistration(claiming: name)
-        return client
+        return try await registerCommitted(device.stored, vault: vault, profile: profile, list: list, api: api, now: now, claiming: name, clock: clock)
     }
 
     /// An encrypted backup of this account (`Spec/devices.md`, "Backups"): the account key,

@@ -51,6 +51,21 @@ extension SealpostClient {
         }
     }
 
+    /// Registers a committed new device with its list (`PUT /v1/devices`, signed by its own key)
+    /// and finishes its registration (access settings, keys, the user name if `claiming`).
+    /// Returns its client.
+    static func registerCommitted(
+        _ stored: StoredIdentity, vault: Vault, profile: ClientProfile, list: DeviceList, api: RelayAPI, now: UInt64, claiming name: UserName?,
+        clock: @escaping @Sendable () -> UInt64
+    ) async throws(ClientError) -> SealpostClient {
+        try await api.registerDevice(DeviceRegistration.sign(
+            deviceList: list, certificate: stored.identity.certificate, credential: profile.credential, time: now, origin: profile.endpoint.origin,
+            deviceKey: stored.identity.deviceKey))
+        let client = try SealpostClient(vault: vault, profile: profile, stored: stored, clock: clock)
+        try await client.finishRegistration(claiming: name)
+        return client
+    }
+
     /// After the device is registered: the account's access settings (a new access secret's
     /// verifier), the device's keys, and the user name if one is claimed.
     func finishRegistration(claiming name: UserName?) async throws(ClientError) {

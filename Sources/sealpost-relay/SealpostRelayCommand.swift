@@ -148,8 +148,14 @@ struct Serve: AsyncParsableCommand {
                 onServerRunning: { channel in say("metrics on \(metricsHost):\(channel.localAddress?.port ?? metricsPort)") },
                 logger: logger))
         }
-        // SIGTERM and SIGINT: stop accepting, let requests in flight finish, then close.
-        try await ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)).run()
+        // SIGTERM and SIGINT: stop accepting, let requests in flight finish, then close — within
+        // 10 s: a connection a client keeps open (an idle keep-alive connection the server was
+        // not told about, a WebSocket) is then cancelled instead of holding the relay until the
+        // client's own idle timeout. Every acknowledged upload is durable before its answer.
+        var configuration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        configuration.maximumGracefulShutdownDuration = .seconds(10)
+        configuration.maximumCancellationDuration = .seconds(5)
+        try await ServiceGroup(configuration: configuration).run()
     }
 
     /// `HOST:PORT`, checked.

@@ -31,14 +31,7 @@ struct BackupKeyOptions: ParsableArguments {
 /// The recovery key from `$SEALPOST_RECOVERY_KEY` or typed.
 enum RecoveryKeyInput {
     static func read() throws -> RecoveryKey {
-        let text: String
-        if let fromEnvironment = ProcessInfo.processInfo.environment["SEALPOST_RECOVERY_KEY"] {
-            text = fromEnvironment
-        } else if let typed = Terminal.readSecret("Recovery key: ") {
-            text = typed
-        } else {
-            throw CLIError("no recovery key (set SEALPOST_RECOVERY_KEY for scripts)")
-        }
+        let text = try Terminal.secret("SEALPOST_RECOVERY_KEY", prompt: "Recovery key: ", what: "recovery key")
         do { return try RecoveryKey(text: SecretBytes(copying: Array(text.utf8))) } catch { throw CLIError("\(error)") }
     }
 }
@@ -56,16 +49,10 @@ struct ExportBackupCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard !FileManager.default.fileExists(atPath: file) else { throw CLIError("\(file) exists: choose another name") }
-        let client = try await options.openClient()
-        let bytes: [UInt8]
-        do {
+        let bytes = try await options.withClient { client in
             let key = try await keyOptions.key(confirm: true) { try await client.recoveryKey() }
-            bytes = try await client.exportBackup(key: key, includeHistory: !noHistory)
-        } catch {
-            await client.close()
-            throw error
+            return try await client.exportBackup(key: key, includeHistory: !noHistory)
         }
-        await client.close()
         guard FileManager.default.createFile(atPath: file, contents: Data(bytes), attributes: [.posixPermissions: 0o600]) else {
             throw CLIError("\(file): cannot write")
         }

@@ -85,23 +85,18 @@ struct AddDeviceCommand: AsyncParsableCommand {
         guard let text = code ?? Terminal.readSecret("Provisioning code: ") else { throw CLIError("no provisioning code") }
         let parsed: ProvisioningCode
         do { parsed = try ProvisioningCode(text: text) } catch { throw CLIError("\(error)") }
-        let client = try await options.openClient()
         let expected = sas.map { $0.filter(\.isNumber) }
-        do {
-            let device = try await client.addDevice(code: parsed, includeHistory: history, timeout: .seconds(timeout)) { shown in
+        let device = try await options.withClient { client in
+            try await client.addDevice(code: parsed, includeHistory: history, timeout: .seconds(timeout)) { shown in
                 let digits = shown.filter(\.isNumber)
                 if let expected { return expected == digits }
                 FileHandle.standardError.write(Data("The new device should show: \(shown)\nDo the digits match? [y/N] ".utf8))
                 return readLine()?.lowercased().hasPrefix("y") == true
             }
-            output.emit(
-                "added device \(device): it registers itself now; contacts see a new device, their safety numbers do not change",
-                ["event": "added", "device": Int(device.value)])
-        } catch {
-            await client.close()
-            throw error
         }
-        await client.close()
+        output.emit(
+            "added device \(device): it registers itself now; contacts see a new device, their safety numbers do not change",
+            ["event": "added", "device": Int(device.value)])
     }
 }
 
@@ -115,13 +110,10 @@ struct RemoveDeviceCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard let id = try? DeviceID(device) else { throw CLIError("\(device) is not a device id") }
-        let client = try await options.openClient()
-        let address = await client.address
-        do { try await client.removeDevice(id) } catch {
-            await client.close()
-            throw error
+        let address = try await options.withClient { client in
+            try await client.removeDevice(id)
+            return await client.address
         }
-        await client.close()
         options.output.emit(
             "removed device \(device)\(device == address.deviceID.value ? " (this device: its history stays readable here)" : ""): the relay deleted its mailbox; senders stop encrypting to it",
             ["removed": Int(device)])

@@ -57,4 +57,12 @@ enum Terminal {
         }
         return readLine(strippingNewline: true)
     }
+
+    /// A secret from the environment variable `variable` (for scripts), or typed after `prompt`
+    /// without echo; `what` names it in the error when there is neither.
+    static func secret(_ variable: String, prompt: String, what: String) throws -> String {
+        if let value = ProcessInfo.processInfo.environment[variable] { return value }
+        guard let typed = readSecret(prompt), !typed.isEmpty else { throw CLIError("no \(what) (set \(variable) for scripts)") }
+        return typed
+    }
 }

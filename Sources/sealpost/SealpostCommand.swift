@@ -46,6 +46,19 @@ struct VaultOptions: ParsableArguments {
         try await SealpostClient.open(vault: try openVault())
     }
 
+    /// Runs `body` with the device, closed afterwards whether `body` succeeds or fails.
+    func withClient<T>(_ body: (SealpostClient) async throws -> T) async throws -> T {
+        let client = try await openClient()
+        do {
+            let result = try await body(client)
+            await client.close()
+            return result
+        } catch {
+            await client.close()
+            throw error
+        }
+    }
+
     var output: Output { Output(json: json) }
 }
 

@@ -113,14 +113,7 @@ struct ResetAccountCommand: AsyncParsableCommand {
         let output = options.output
         let accountID: AccountID
         do { accountID = try AccountID(hex: account) } catch { throw CLIError("\(account) is not an account id") }
-        let code: String
-        if let fromEnvironment = ProcessInfo.processInfo.environment["SEALPOST_RESET_CODE"] {
-            code = fromEnvironment
-        } else if let typed = Terminal.readSecret("Reset code from the operator: ") {
-            code = typed
-        } else {
-            throw CLIError("no reset code (set SEALPOST_RESET_CODE for scripts)")
-        }
+        let code = try Terminal.secret("SEALPOST_RESET_CODE", prompt: "Reset code from the operator: ", what: "reset code")
         let vault = try options.openVault()
         output.progress("binding account \(accountID) to a new account key at \(relay) …")
         let client = try await SealpostClient.resetAccount(

@@ -313,3 +313,29 @@ final class SendAnswerBox: @unchecked Sendable {
     func add(_ id: UInt32, _ status: Int, _ json: String) { lock.withLock { answers[id] = (status, json) } }
     func get() -> [UInt32: (status: Int, json: String)] { lock.withLock { answers } }
 }
+
+extension RelayEndToEndTests {
+    /// A connection opened and never used (HTTP clients keep spare ones) does not hold the relay
+    /// past its shutdown bound after SIGTERM: 10 s graceful, 5 s cancellation.
+    @Test(.timeLimit(.minutes(1))) func aSilentConnectionDoesNotHoldShutdown() async throws {
+        let folder = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let relay = try RelayProcess(data: folder)
+        defer { relay.stop() }
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #expect(descriptor >= 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(relay.port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        #expect(connected == 0)
+        #expect(try await relay.request("GET", "/healthz").status == 200)
+        let took = relay.stopGracefully()
+        #expect(took < .seconds(20), "shutdown took \(took)")
+    }
+}
+
