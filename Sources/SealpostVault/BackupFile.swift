@@ -7,8 +7,12 @@ import SealpostWire
 public enum BackupKey: Sendable {
     /// The recovery key the user wrote down.
     case recoveryKey(RecoveryKey)
-    /// A passphrase (UTF-8).
+    /// A passphrase: its UTF-8 bytes after Unicode NFC normalization (``passphrase(text:)``).
     case passphrase(SecretBytes)
+
+    /// A passphrase as typed, normalized as the vault's is (NFC, then UTF-8), so the same
+    /// passphrase typed on two keyboards opens the backup.
+    public static func passphrase(text: String) -> BackupKey { .passphrase(Vault.passphraseBytes(text)) }
 }
 
 /// Why a backup was refused (`Spec/devices.md`, "Backups"). No case carries a secret.
@@ -178,14 +182,17 @@ public enum BackupFile {
             }
             let sealed = Array(file[(offset + 4)..<(offset + 4 + length)])
             offset += 4 + length
-            do {
-                let (record, tag) = try decryptor.pull(sealed, authenticating: header)
-                if tag == .final { finished = true }
-                return record
-            } catch {
+            let pulled: (message: SecretBytes, tag: SecretStream.Tag)
+            do { pulled = try decryptor.pull(sealed, authenticating: header) } catch {
                 failure = .authenticationFailed
                 throw .authenticationFailed
             }
+            guard pulled.tag == .message || pulled.tag == .final else {
+                failure = .malformed("a stream tag other than MESSAGE or FINAL")
+                throw .storage("stream tag")
+            }
+            if pulled.tag == .final { finished = true }
+            return pulled.message
         }
         do {
             return try AccountArchive(reading: next)

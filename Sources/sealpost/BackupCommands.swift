@@ -18,10 +18,10 @@ struct BackupKeyOptions: ParsableArguments {
 
     func key(confirm: Bool, recoveryKey: () async throws -> RecoveryKey?) async throws -> BackupKey {
         if passphrase {
-            if let value = ProcessInfo.processInfo.environment["SEALPOST_BACKUP_PASSPHRASE"] { return .passphrase(SecretBytes(copying: Array(value.utf8))) }
+            if let value = ProcessInfo.processInfo.environment["SEALPOST_BACKUP_PASSPHRASE"] { return .passphrase(text: value) }
             guard let first = Terminal.readSecret("Backup passphrase: "), !first.isEmpty else { throw CLIError("no backup passphrase (set SEALPOST_BACKUP_PASSPHRASE for scripts)") }
             if confirm { guard Terminal.readSecret("Again: ") == first else { throw CLIError("the passphrases differ") } }
-            return .passphrase(SecretBytes(copying: Array(first.utf8)))
+            return .passphrase(text: first)
         }
         if let key = try await recoveryKey() { return .recoveryKey(key) }
         return .recoveryKey(try RecoveryKeyInput.read())

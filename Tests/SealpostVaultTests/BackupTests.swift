@@ -159,6 +159,35 @@ struct BackupTests {
         #expect(throws: BackupError.unsupportedVersion) { try BackupFile.read(source, key: .recoveryKey(recovery)) }
     }
 
+    /// A stream whose records carry a tag the writer never uses (PUSH, REKEY) is refused.
+    @Test func aRecordWithAnotherTagIsRefused() throws {
+        let archive = try makeArchive(messages: 1)
+        let recovery = RecoveryKey(accountID: account, accountKey: accountKey)
+        let key = try BackupFile.recoveryStreamKey(recovery)
+        let encryptor = SecretStream.Encryptor(key: key)
+        let header = Array("SPBACKUP".utf8) + [1, 1] + encryptor.header
+        var file = header
+        let records = archive.records()
+        for (index, record) in records.enumerated() {
+            let sealed = encryptor.push(record, authenticating: header, tag: index == records.count - 1 ? .final : (index == 1 ? .push : .message))
+            file += [UInt8(sealed.count >> 24), UInt8(sealed.count >> 16 & 0xFF), UInt8(sealed.count >> 8 & 0xFF), UInt8(sealed.count & 0xFF)] + sealed
+        }
+        #expect(throws: BackupError.self) { try BackupFile.read(file, key: .recoveryKey(recovery)) }
+        #expect((try? BackupFile.read(file, key: .recoveryKey(recovery))) == nil)
+        do {
+            _ = try BackupFile.read(file, key: .recoveryKey(recovery))
+        } catch {
+            #expect(error.code == "malformed")
+        }
+    }
+
+    /// A passphrase is normalized (NFC) as the vault's is: "é" typed precomposed or decomposed
+    /// opens the same backup.
+    @Test func aPassphraseIsNormalized() throws {
+        let file = try BackupFile.write(try makeArchive(messages: 0), key: .passphrase(text: "caf\u{E9}"), parameters: .fastTest)
+        _ = try BackupFile.read(file, key: .passphrase(text: "cafe\u{301}"))
+    }
+
     @Test func aPassphraseBackupCannotDemandExcessiveCosts() throws {
         let passphrase = SecretBytes(copying: Array("pw".utf8))
         var file = try BackupFile.write(try makeArchive(messages: 0), key: .passphrase(passphrase), parameters: .fastTest)

@@ -45,7 +45,7 @@ enum LinkingVectors {
         return try AccountArchive(
             accountID: account, accountKey: try ed25519("archive/account-key"),
             accessSecret: try DeliveryAccessSecret(SecretBytes(copying: VectorSeeds.bytes("devices/archive/access"))), userName: "alice",
-            relayURL: "https://relay.example.net", relayOrigin: "https://relay.example.net", rootFingerprint: "0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+            relayURL: "https://relay.example.net", relayOrigin: "https://relay.example.net", rootFingerprint: Hex.encode(VectorSeeds.bytes("devices/archive/root-fingerprint")),
             createdAt: now, contacts: [contact], messages: messages)
     }
 
@@ -213,7 +213,7 @@ enum LinkingVectors {
         wrongKey.string("recoveryKey", RecoveryKey(accountID: archive.accountID, accountKey: try ed25519("backup/other")).text.withUnsafeBytes { String(decoding: $0, as: UTF8.self) })
         var costly = test(underPassphrase, recoveryKey: false)
         var costlyFile = underPassphrase
-        costlyFile.replaceSubrange(30..<34, with: [0x00, 0x40, 0x00, 0x01])
+        costlyFile.replaceSubrange(30..<34, with: [0x00, 0x40, 0x00, 0x00])
         costly.hex("file", costlyFile)
         costly.remove("archive")
         var magic = underRecovery
