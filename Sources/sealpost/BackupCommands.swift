@@ -79,13 +79,13 @@ struct ImportBackupCommand: AsyncParsableCommand {
         let key = try await keyOptions.key(confirm: false) { nil }
         let archive = try SealpostClient.readBackup(Array(data), key: key)
         let vault = try options.openVault()
-        output.progress("restoring account \(archive.accountID) (\(archive.contacts.count) contacts, \(archive.messages.count) messages) …")
+        output.progress("restoring account \(archive.accountID) (\(archive.contacts.count) contacts, \(archive.messages.count) history entries) …")
         let client = try await SealpostClient.restore(
             vault: vault, backup: archive, endpoint: relay.map { RelayEndpoint(url: $0, origin: archive.relayOrigin) }, removingOtherDevices: removeOtherDevices)
         let address = await client.address
         await client.close()
         output.emit(
-            "restored account \(address.accountID) as new device \(address.deviceID): \(archive.contacts.count) contacts, \(archive.messages.count) messages; contacts see a new device, their safety numbers do not change",
+            "restored account \(address.accountID) as new device \(address.deviceID): \(archive.contacts.count) contacts, \(archive.messages.count) history entries; contacts see a new device, their safety numbers do not change",
             ["account": "\(address.accountID)", "device": Int(address.deviceID.value), "contacts": archive.contacts.count, "messages": archive.messages.count])
     }
 }

@@ -10,7 +10,7 @@ import SealpostWire
 /// saw.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "demo", 
-        abstract: "Run a relay on loopback, create two users, exchange messages (one to an offline device), and show what everyone saw.")
+        abstract: "Run a relay on loopback, create two users, exchange messages (one to an offline device), show what everyone saw; then restore a backup on a new device and link another by code.")
 
     @Option(help: "Keep the relay's data and the two vaults in this folder (default: a temporary folder, deleted after).")
     var folder: String?
@@ -88,8 +88,60 @@ struct DemoCommand: AsyncParsableCommand {
         }
         let remaining = try await relay.service.pending(for: bobAddress, after: 0, limit: 100).count + (try await relay.service.pending(for: aliceAddress, after: 0, limit: 100).count)
         output.emit("9. Envelopes left at the relay after acknowledgements: \(remaining)", ["step": "done", "remaining": remaining])
-        await alice.close()
+        try await devices(alice: alice, bob: bob, relay: relay, base: base, output: output)
+    }
+
+    /// Devices and recovery: bob restores an encrypted backup on a new phone (never a clone: no
+    /// ratchet rolls back) and the conversation goes on by itself; alice links a laptop by code.
+    func devices(alice: SealpostClient, bob: SealpostClient, relay: EmbeddedRelay, base: URL, output: Output) async throws {
+        let aliceAccount = await alice.address.accountID, bobAccount = await bob.address.accountID
+        let numberBefore = try await alice.safetyNumber(for: bobAccount)
+        let backup = try await bob.exportBackup(key: .recoveryKey(try await bob.recoveryKey()))
         await bob.close()
+        output.emit(
+            "10. bob exports an encrypted backup (\(backup.count) bytes, under his recovery key: account key, contacts, history — no session, no prekey), then loses his phone",
+            ["step": "backup", "bytes": backup.count])
+        let archive = try SealpostClient.readBackup(backup, key: .recoveryKey(try await bob.recoveryKey()))
+        let phone = try await SealpostClient.restore(
+            vault: try Vault.create(at: base.appendingPathComponent("bob-new-phone.vault").path, passphrase: "demo passphrase of bob's new phone"),
+            backup: archive, removingOtherDevices: true)
+        let phoneAddress = await phone.address
+        output.emit(
+            "11. bob restores it on a new phone: device \(phoneAddress.deviceID) of his account (the lost device \(await bob.address.deviceID) is removed), \(archive.contacts.count) contacts, \(archive.messages.count) history entries (messages and receipts)",
+            ["step": "restored", "device": Int(phoneAddress.deviceID.value)])
+        try await alice.send(.text("Welcome back, new phone."), to: bobAccount)
+        let arrived = try await phone.receivePending()
+        for event in arrived { EventPrinter(output: output).print(event) }
+        try await phone.send(.text("Restored from a backup, nothing to re-verify."), to: aliceAccount)
+        for event in try await alice.receivePending() { EventPrinter(output: output).print(event) }
+        let numberAfter = try await alice.safetyNumber(for: bobAccount)
+        output.emit(
+            "    a fresh handshake each way, no user action; alice's safety number for bob: \(numberAfter.digits == numberBefore.digits ? "unchanged" : "CHANGED")",
+            ["step": "continued", "safetyNumberUnchanged": numberAfter.digits == numberBefore.digits])
+
+        let request = try DeviceLinkRequest(endpoint: RelayEndpoint(url: relay.url))
+        let code = request.code
+        let shownOnPhone = Digits()
+        let adding = Task { try await alice.addDevice(code: code, includeHistory: true) { sas in await shownOnPhone.set(sas); return true } }
+        let shownOnLaptop = try await request.awaitAnswer()
+        let laptop = try await request.finish(
+            vault: try Vault.create(at: base.appendingPathComponent("alice-laptop.vault").path, passphrase: "demo passphrase of alice's laptop")
+        ) { offer in offer.shortAuthenticationString == shownOnLaptop }
+        let laptopID = try await adding.value
+        let matched = await shownOnPhone.value == shownOnLaptop
+        output.emit(
+            "12. alice links a laptop: it shows \(code.text.prefix(26))…, her phone reads it, both show \(shownOnLaptop) (\(matched ? "the same" : "DIFFERENT")); the laptop is device \(laptopID), with her contacts and history",
+            ["step": "linked", "device": Int(laptopID.value), "sasMatched": matched])
+        try await phone.send(.text("To both of your devices."), to: aliceAccount)
+        for event in try await laptop.receivePending() { EventPrinter(output: output).print(event) }
+        _ = try await alice.receivePending()
+        for client in [alice, phone, laptop] { await client.close() }
+    }
+
+    /// The digits the existing device showed, across tasks.
+    actor Digits {
+        var value: String?
+        func set(_ shown: String) { value = shown }
     }
 
     static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
