@@ -256,7 +256,7 @@ public enum RelayServer {
                 while true {
                     if let body = try service.provisioning.get(channel: target.channel, slot: target.slot) { return binary(body) }
                     guard ContinuousClock.now < deadline else { throw RelayError.notFound }
-                    try await Task.sleep(for: .milliseconds(100))
+                    try await Task.sleep(for: .milliseconds(25))
                 }
             }
         }
