@@ -109,7 +109,7 @@ public actor DeviceLinkRequest {
         } catch {
             // Another list of that version was stored first (a device added or removed meanwhile):
             // this device's list can never be registered.
-            if case .relay(409, _, _, _) = error { throw .linkOutdated }
+            if error.relayCode == "deviceListConflict" { throw .linkOutdated }
             throw error
         }
     }

@@ -17,15 +17,17 @@ extension SealpostClient {
     /// stays blocked until they compare the new number or accept the change. Nothing they sent
     /// before is resent to the new key.
     ///
-    /// The new account key and device are committed to `vault` before the relay is asked: a
-    /// failure before the reset leaves the code unused (start again with an empty vault).
+    /// The new account key and device are committed to `vault` before the relay is asked. A
+    /// failure anywhere after that is resumed by calling this again with the **same vault** and
+    /// code: the relay answers a reset to the key it has already as done, and the device's
+    /// registration and keys are sent again.
     public static func resetAccount(
         vault: Vault, endpoint: RelayEndpoint, rootFingerprint: String, accountID account: AccountID, resetCode: String, userName: String? = nil,
         clock: @escaping @Sendable () -> UInt64 = systemClock
     ) async throws(ClientError) -> SealpostClient {
-        guard try inVault({ () throws(VaultError) in try vault.identity() }) == nil else { throw .alreadyRegistered }
         let name = try userName.map { name throws(ClientError) in try checked("user name") { try UserName(name) } }
         let api = RelayAPI(endpoint: endpoint)
+        if let resumed = try await resumeReset(vault: vault, account: account, resetCode: resetCode, claiming: name, api: api, clock: clock) { return resumed }
         let info = try await api.operatorInfo()
         do { _ = try OperatorTrust(rootKey: info.rootKey, fingerprint: rootFingerprint) } catch { throw .untrustedOperator("\(error)") }
         let now = clock()
@@ -44,5 +46,21 @@ extension SealpostClient {
         try commitNewDevice(device.stored, profile: profile, list: list, to: vault)
         try await api.resetAccount(account, code: resetCode, accountKey: accountKey.publicKey)
         return try await registerCommitted(device.stored, vault: vault, profile: profile, list: list, api: api, now: now, claiming: name, clock: clock)
+    }
+
+    /// A reset this vault began: the account key and device it committed, the reset repeated
+    /// (the relay answers it as done when it has that key already), the registration sent again.
+    /// `nil` for an empty vault; ``ClientError/alreadyRegistered`` for one of another account.
+    static func resumeReset(
+        vault: Vault, account: AccountID, resetCode: String, claiming name: UserName?, api: RelayAPI, clock: @escaping @Sendable () -> UInt64
+    ) async throws(ClientError) -> SealpostClient? {
+        guard let stored = try inVault({ () throws(VaultError) in try vault.identity() }) else { return nil }
+        guard stored.identity.accountID == account, let accountKey = stored.accountKey,
+            let bytes = try inVault({ () throws(VaultError) in try vault.read(table: VaultTables.identity, id: ClientProfile.recordID) }),
+            let list = try inVault({ () throws(VaultError) in try vault.contact(for: account) })?.deviceList
+        else { throw .alreadyRegistered }
+        let profile = try ClientProfile(serialized: bytes)
+        try await api.resetAccount(account, code: resetCode, accountKey: accountKey.publicKey)
+        return try await registerCommitted(stored, vault: vault, profile: profile, list: list, api: api, now: clock(), claiming: name, clock: clock)
     }
 }

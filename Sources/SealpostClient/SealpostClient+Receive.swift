@@ -108,7 +108,7 @@ extension SealpostClient {
             case .unchanged:
                 if let previous = existing?.pin, previous.deviceListVersion != checked.deviceListVersion, let list {
                     events.append(.devicesChanged(account: sender.accountID, devices: list.devices.map(\.deviceID)))
-                    noteAddedDevices(of: sender.accountID, previous: existing?.deviceList, current: list)
+                    noteAddedDevices(of: sender.accountID, accountKey: checked.accountKey, previous: existing?.deviceList, current: list)
                 }
             }
         }

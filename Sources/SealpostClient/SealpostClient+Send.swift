@@ -182,7 +182,7 @@ extension SealpostClient {
                     notices.append(.keyChanged(account: account, wasVerified: existing.verifiedAccountKey != nil))
                 } else if existing.pin.deviceListVersion != check.pin.deviceListVersion {
                     notices.append(.devicesChanged(account: account, devices: devices.deviceList.devices.map(\.deviceID)))
-                    noteAddedDevices(of: account, previous: existing.deviceList, current: devices.deviceList)
+                    noteAddedDevices(of: account, accountKey: devices.accountKey, previous: existing.deviceList, current: devices.deviceList)
                 }
             }
             contact.pin = check.pin
@@ -246,6 +246,18 @@ extension SealpostClient {
             guard let first = entries.first else { return }
             let account = first.entry.recipient.accountID
             let devices = try await trustedDevices(of: account, now: now, refresh: attempt > 0)
+            // Written for another account key than the contact has now (it was reset, or someone
+            // is in the middle): never sent to the new key; the user decides what to send it.
+            if let madeFor = try inVault({ () throws(VaultError) in try vault.session(for: first.entry.recipient) })?.current?.peer.accountKey,
+                madeFor != devices.accountKey
+            {
+                let ids = entries.map(\.id)
+                try inVault { () throws(VaultError) in
+                    try vault.write { (tx: inout VaultTransaction) throws(VaultError) in for id in ids { try tx.delete(table: VaultTables.outbox, id: id) } }
+                }
+                notices.append(.notDelivered(account: account, reason: "the contact's account key changed before it was sent; it was not sent to the new key"))
+                return
+            }
             let current = Set(recipients(devices, of: account).map(\.certificate.deviceID))
             // Devices gone from the account: their entries leave the outbox.
             let gone = entries.filter { !current.contains($0.entry.recipient.deviceID) }.map(\.id)

@@ -46,7 +46,7 @@ public actor SealpostClient {
     var pendingUploads: [EnvelopeID] = []
     /// Devices contacts added to their lists, to resend unreceipted messages to
     /// (``resendToAddedDevices()``), with the devices they had before.
-    var addedDevices: [AccountID: (former: Set<DeviceID>, added: Set<DeviceID>, notedAt: UInt64)] = [:]
+    var addedDevices: [AccountID: AddedDevices] = [:]
     /// Deliveries whose processing failed on data, by sequence number, with the attempts so far.
     var failedAttempts: [UInt64: Int] = [:]
     /// Whether a state-changing operation holds the gate, and who waits for it.

@@ -63,9 +63,16 @@ extension Vault {
         let count = try write { (tx: inout VaultTransaction) throws(VaultError) -> Int in
             let ids = try tx.ids(table: VaultConversationTables.history, lookup: account.rawRepresentation)
             for id in ids { try tx.deleteMessage(id) }
-            // What this device sent them, kept to resend: gone with the conversation.
+            // What this device sent them, kept to resend: gone with the conversation (the reset
+            // guard and report times stay: they limit what the contact may ask for).
             if let list = try tx.contact(for: account)?.deviceList {
-                for device in list.devices.map(\.deviceID) + list.revoked { try tx.deleteResendState(for: DeviceAddress(accountID: account, deviceID: device)) }
+                for device in list.devices.map(\.deviceID) + list.revoked {
+                    let peer = DeviceAddress(accountID: account, deviceID: device)
+                    var state = try tx.resendState(for: peer)
+                    guard !state.log.entries.isEmpty else { continue }
+                    state.log = ResendLog()
+                    try tx.putResendState(state, for: peer)
+                }
             }
             return ids.count
         }

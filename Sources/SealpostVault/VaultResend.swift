@@ -95,11 +95,6 @@ extension VaultTransaction {
         try put(state.serialized(), table: Self.resendTable, id: keys.derivedID(table: Self.resendTable, value: peer.lookupValue))
     }
 
-    /// Forgets the resend state kept for `peer` (its log of sent messages among it).
-    public mutating func deleteResendState(for peer: DeviceAddress) throws(VaultError) {
-        try delete(table: Self.resendTable, id: keys.derivedID(table: Self.resendTable, value: peer.lookupValue))
-    }
-
     /// Forgets the session held with `peer` (a new one starts with the next message).
     public mutating func deleteSession(for peer: DeviceAddress) throws(VaultError) {
         try delete(table: VaultTables.sessions, id: keys.derivedID(table: VaultTables.sessions, value: peer.lookupValue))

@@ -149,12 +149,15 @@ struct Serve: AsyncParsableCommand {
                 logger: logger))
         }
         // SIGTERM and SIGINT: stop accepting, let requests in flight finish, then close — within
-        // 10 s: a connection a client keeps open (an idle keep-alive connection the server was
-        // not told about, a WebSocket) is then cancelled instead of holding the relay until the
-        // client's own idle timeout. Every acknowledged upload is durable before its answer.
-        var configuration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // 10 s, then the rest is cancelled; a connection that still holds the relay 2 s after
+        // that (one a client opened and never used: the server is not told to close it before
+        // its first request) ends with the process. Every acknowledged upload is durable before
+        // its answer, and SQLite needs no close to keep what it committed.
+        // The watchdog is last, so it hears of the shutdown first; its return ends nothing.
+        let configured = services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
+            + [.init(service: ShutdownWatchdog(limit: .seconds(12), logger: logger), successTerminationBehavior: .ignore)]
+        var configuration = ServiceGroupConfiguration(services: configured, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         configuration.maximumGracefulShutdownDuration = .seconds(10)
-        configuration.maximumCancellationDuration = .seconds(5)
         try await ServiceGroup(configuration: configuration).run()
     }
 
@@ -172,3 +175,21 @@ struct Serve: AsyncParsableCommand {
 func say(_ line: String) {
     FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
+
+/// Ends the process if a graceful shutdown has not finished `limit` after it began.
+struct ShutdownWatchdog: Service {
+    let limit: Duration
+    let logger: Logger
+
+    func run() async throws {
+        // Waits for the shutdown signal (or cancellation), arms a timer no task awaits, returns.
+        try? await gracefulShutdown()
+        let (limit, logger) = (limit, logger)
+        Thread.detachNewThread {
+            Thread.sleep(forTimeInterval: Double(limit.components.seconds))
+            logger.warning("shutdown did not finish in time (a client holds a connection open); exiting")
+            exit(0)
+        }
+    }
+}
+

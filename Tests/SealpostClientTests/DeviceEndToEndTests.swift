@@ -137,17 +137,21 @@ struct DeviceEndToEndTests {
         #expect(try await restored.contact(bobAccount)?.isVerified == true)
         #expect(textHistory(try await restored.history(with: bobAccount)) == ["backed up", "me too"])
 
-        // Bob's next send finds the new device; his client resends it what no device of Alice's
-        // receipted (the message in the gap), and nothing she had receipted.
+        // She adds a tablet too. Bob's next send finds both new devices; his client resends them
+        // what no device of Alice's receipted (the message in the gap), and nothing she had
+        // receipted — one content key per message, so both can read it.
+        let tablet = try await restored.linkDevice(vault: try Vault.create(at: folder.appendingPathComponent("alice-tablet.vault").path, passphrase: "t", parameters: .fastTest))
         try await bob.client.send(.text("after the restore"), to: aliceAccount)
         #expect(Set(texts(try await restored.receivePending())) == ["after the restore", "in the gap"])
+        #expect(Set(texts(try await tablet.receivePending())) == ["after the restore", "in the gap"])
         #expect(textHistory(try await restored.history(with: bobAccount)).count == 4)
+        #expect(try await bob.client.vault.outbox().isEmpty)
         try await restored.send(.text("hello from my new phone"), to: bobAccount)
         #expect(texts(try await bob.client.receivePending()) == ["hello from my new phone"])
         #expect(try await bob.client.safetyNumber(for: aliceAccount).digits == numberBefore.digits)
         let notices = await bob.client.takeNotices()
         #expect(!notices.contains { if case .keyChanged = $0 { true } else { false } }, "\(notices)")
-        for client in [restored, bob.client] { await client.close() }
+        for client in [restored, tablet, bob.client] { await client.close() }
     }
 }
 
@@ -248,6 +252,10 @@ struct DeviceRecoveryEndToEndTests {
                 rootFingerprint: relay.rootFingerprint, accountID: aliceAccount, resetCode: code)
         }
         #expect(try await reset.lookUp("alice") == aliceAccount)
+        // Called again with the same vault (as after an answer that was lost), it resumes.
+        let resumed = try await SealpostClient.resetAccount(
+            vault: reset.vault, endpoint: endpoint, rootFingerprint: relay.rootFingerprint, accountID: aliceAccount, resetCode: code, userName: "alice")
+        #expect(await resumed.address == resetAddress)
 
         // Bob verified her old key: his send is blocked, with a warning, until he accepts.
         do {

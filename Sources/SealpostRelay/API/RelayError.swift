@@ -33,6 +33,9 @@ public struct RelayError: Error, Sendable, Hashable, CustomStringConvertible {
     public static let notFound = RelayError(status: 404, code: "notFound", message: "not found")
     /// 409: the request conflicts with what is stored (an old device list, a taken device).
     public static func conflict(_ what: String) -> RelayError { RelayError(status: 409, code: "conflict", message: what) }
+    /// 409: another device list of the stored version is stored (the first stored wins; sign one
+    /// version above it).
+    public static let deviceListConflict = RelayError(status: 409, code: "deviceListConflict", message: "the account has another device list of this version")
     /// 413: the body is larger than the relay accepts.
     public static let tooLarge = RelayError(status: 413, code: "tooLarge", message: "request body too large")
     /// 507: a recipient's mailbox is full.

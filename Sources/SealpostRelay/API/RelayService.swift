@@ -90,7 +90,7 @@ public final class RelayService: Sendable {
         guard Self.within(registration.time, of: now) else {
             throw .conflict("the registration's time is more than \(Self.registrationSkew) s from the relay's clock")
         }
-        _ = try await directory.register(registration, leaving: leaving)
+        _ = try await directory.register(registration, leaving: leaving, verifiedUnder: account.accountKey)
         if !leaving { metrics.registrations.increment() }
         // The directory change is committed; the mailboxes of removed devices follow (retried at
         // start and hourly if this fails).

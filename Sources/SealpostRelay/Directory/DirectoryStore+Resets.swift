@@ -52,7 +52,8 @@ extension DirectoryStore {
     /// Binds `account` to `accountKey` with a reset `code`, in one transaction: the code is
     /// used up; the account's device list, access settings, devices and prekeys go (the devices'
     /// mailboxes are recorded for removal and their ids never used again); the user name stays.
-    /// Returns the devices removed.
+    /// Returns the devices removed. Repeating a reset to the key the account has already is
+    /// answered as done, and changes nothing (a client whose answer was lost resumes).
     /// - Throws: 403 `resetRequired` for no, a wrong or an expired code (one answer for all).
     public func resetAccount(_ account: AccountID, code: [UInt8], accountKey: Ed25519.PublicKey, now: UInt64) async throws(RelayError) -> [DeviceID] {
         defer { invalidate(account) }
@@ -60,6 +61,12 @@ extension DirectoryStore {
         do {
             return try await pool.write { db in
                 let key = Data(account.rawRepresentation)
+                // A reset repeated after its answer was lost: the account has this key already.
+                if let current = try Data.fetchOne(db, sql: "SELECT account_key FROM account WHERE account = ?", arguments: [key]),
+                    [UInt8](current) == accountKey.rawRepresentation
+                {
+                    return []
+                }
                 guard let row = try Row.fetchOne(db, sql: "SELECT hash, expires_at FROM account_reset WHERE account = ?", arguments: [key]),
                     SecretBytes(copying: [UInt8](row["hash"] as Data)).constantTimeEquals([UInt8](Self.resetHash(code))),
                     UInt64(clamping: row["expires_at"] as Int64) > now

@@ -238,21 +238,26 @@ public final class DirectoryStore: Sendable {
     /// caller). Returns the devices removed.
     /// With `leaving`, the registering device is unlinking itself: it must be registered with
     /// the certificate's key, and it is removed instead of stored.
-    public func register(_ registration: DeviceRegistration, leaving: Bool = false) async throws(RelayError) -> [DeviceID] {
+    /// `verifiedUnder` is the account key the caller verified the list with: if the account was
+    /// bound to another key meanwhile (a reset), the registration is refused.
+    public func register(_ registration: DeviceRegistration, leaving: Bool = false, verifiedUnder accountKey: Ed25519.PublicKey) async throws(RelayError) -> [DeviceID] {
         let account = registration.deviceList.accountID
         defer { invalidate(account) }
         do {
             return try await pool.write { db in
-                guard let row = try Row.fetchOne(db, sql: "SELECT list_version, device_list FROM account WHERE account = ?", arguments: [Data(account.rawRepresentation)]) else {
+                guard let row = try Row.fetchOne(db, sql: "SELECT list_version, device_list, account_key FROM account WHERE account = ?", arguments: [Data(account.rawRepresentation)]) else {
                     throw RelayError.notFound
                 }
+                // Checked in the transaction: a reset committed after the caller read the key wins.
+                guard [UInt8](row["account_key"] as Data) == accountKey.rawRepresentation else { throw RelayError.forbidden }
                 let stored = UInt64(row["list_version"] as Int64)
                 guard let listVersion = Int64(exactly: registration.deviceList.listVersion) else { throw RelayError.malformed("device list version out of range") }
                 guard registration.deviceList.listVersion >= stored else { throw RelayError.conflict("the account has a newer device list") }
                 // Of two lists of one version, the first stored wins: a later one (another device
                 // publishing at the same time, or a link that signed before a removal) is refused.
-                if registration.deviceList.listVersion == stored, let current = row["device_list"] as Data?, [UInt8](current) != registration.deviceList.serialized() {
-                    throw RelayError.conflict("the account has another device list of this version")
+                let sameList = (row["device_list"] as Data?).map { [UInt8]($0) == registration.deviceList.serialized() } ?? false
+                if registration.deviceList.listVersion == stored, !sameList, row["device_list"] as Data? != nil {
+                    throw RelayError.deviceListConflict
                 }
                 let existing = try Data.fetchOne(
                     db, sql: "SELECT certificate FROM device WHERE account = ? AND device = ?",
@@ -260,7 +265,11 @@ public final class DirectoryStore: Sendable {
                 if let existing, try DeviceCertificate(serialized: [UInt8](existing)).deviceKey != registration.certificate.deviceKey {
                     throw RelayError.conflict("the device is registered with another key")
                 }
-                if leaving, existing == nil { throw RelayError.conflict("only a registered device can unlink itself") }
+                if leaving, existing == nil {
+                    // A repeated unlinking whose answer was lost: the list is the stored one.
+                    if sameList { return [] }
+                    throw RelayError.conflict("only a registered device can unlink itself")
+                }
                 // A removed device id is never given out again: its mailbox may still receive late mail.
                 if existing == nil, try Bool.fetchOne(
                     db, sql: "SELECT 1 FROM removed_device WHERE account = ? AND device = ?",

@@ -81,8 +81,12 @@ public enum RelayServer {
                 return binary(service.challenge(now: now()))
             }
         }
-        router.put("/v1/devices") { request, _ in
-            await handle(service.metrics) { try await service.registerDevice(try await body(request), now: now()); return empty() }
+        router.put("/v1/devices") { request, context in
+            await handle(service.metrics) {
+                guard limits.lookups.allow(context.peer) else { throw RelayError.rateLimited }
+                try await service.registerDevice(try await body(request), now: now())
+                return empty()
+            }
         }
         router.put("/v1/keys/envelope") { request, _ in
             await handle(service.metrics) {
