@@ -206,7 +206,7 @@ struct BackupTests {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let source = try Vault.create(at: folder.appendingPathComponent("a.vault").path, passphrase: "a", parameters: .fastTest)
-        let contacts = try VaultContactTests()
+        let contacts = VaultContactTests()
         let (stored, key) = try contacts.makeIdentity()
         let (bob, _) = try contacts.makeContact("bob")
         let (carol, _) = try contacts.makeContact("carol", timer: 60)
