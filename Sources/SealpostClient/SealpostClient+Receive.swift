@@ -89,6 +89,8 @@ extension SealpostClient {
         var events: [ClientEvent] = []
         var newContact: Contact?
         var pin: AccountPin?, list: DeviceList?
+        // A newer list under the same key: its added devices are noted for resending.
+        var listAdded: (previous: DeviceList?, current: DeviceList, accountKey: Ed25519.PublicKey)?
         if let handshake = opened.handshake {
             let checked = handshake.trust.pin
             if ownAccount, checked.accountKey != stored.identity.accountKey {
@@ -108,7 +110,7 @@ extension SealpostClient {
             case .unchanged:
                 if let previous = existing?.pin, previous.deviceListVersion != checked.deviceListVersion, let list {
                     events.append(.devicesChanged(account: sender.accountID, devices: list.devices.map(\.deviceID)))
-                    noteAddedDevices(of: sender.accountID, accountKey: checked.accountKey, previous: existing?.deviceList, current: list)
+                    listAdded = (existing?.deviceList, list, checked.accountKey)
                 }
             }
         }
@@ -133,7 +135,7 @@ extension SealpostClient {
                 foreignTranscript = true
             }
         }
-        let entry = replacement, created = newContact, (newPin, newList) = (pin, list)
+        let entry = replacement, created = newContact, (newPin, newList) = (pin, list), addedList = listAdded
         let (secret, newTimer) = (accessSecret, timer)
         let account = sender.accountID
         let report: DecryptionErrorMessage? = if let content, case .decryptionError(let report) = content.body { report } else { nil }
@@ -146,6 +148,9 @@ extension SealpostClient {
         let name = try inVault { () throws(VaultError) -> String? in
             try vault.write { (tx: inout VaultTransaction) throws(VaultError) -> String? in
                 var contact = try tx.contact(for: account) ?? created
+                if let (previous, current, key) = addedList {
+                    try notePendingResend(in: &tx, account: account, accountKey: key, previous: previous, current: current, now: now)
+                }
                 if var updated = contact {
                     if let newPin { updated.pin = newPin }
                     if let newList { updated.deviceList = newList } else if newPin != nil, updated.deviceList?.listVersion != newPin?.deviceListVersion { updated.deviceList = nil }

@@ -182,12 +182,14 @@ extension SealpostClient {
                     notices.append(.keyChanged(account: account, wasVerified: existing.verifiedAccountKey != nil))
                 } else if existing.pin.deviceListVersion != check.pin.deviceListVersion {
                     notices.append(.devicesChanged(account: account, devices: devices.deviceList.devices.map(\.deviceID)))
-                    noteAddedDevices(of: account, accountKey: devices.accountKey, previous: existing.deviceList, current: devices.deviceList)
                 }
             }
             contact.pin = check.pin
             contact.deviceList = devices.deviceList
             let (pin, list) = (check.pin, devices.deviceList)
+            // Devices added under the same key: noted for resending in the same transaction.
+            let sameKey: Bool = if case .unchanged = check.decision { existing != nil } else { false }
+            let previousList = existing?.deviceList
             try inVault { () throws(VaultError) in
                 try vault.write { (tx: inout VaultTransaction) throws(VaultError) in
                     // Read again: only the pin and list change here.
@@ -195,6 +197,7 @@ extension SealpostClient {
                     stored.pin = pin
                     stored.deviceList = list
                     try tx.putContact(stored)
+                    if sameKey { try notePendingResend(in: &tx, account: account, accountKey: pin.accountKey, previous: previousList, current: list, now: now) }
                 }
             }
         }

@@ -44,9 +44,6 @@ public actor SealpostClient {
     /// Resends committed to the outbox by an accepted report, to upload after the delivery is
     /// acknowledged (``flushOutbox()`` uploads them too, after a crash).
     var pendingUploads: [EnvelopeID] = []
-    /// Devices contacts added to their lists, to resend unreceipted messages to
-    /// (``resendToAddedDevices()``), with the devices they had before.
-    var addedDevices: [AccountID: AddedDevices] = [:]
     /// Deliveries whose processing failed on data, by sequence number, with the attempts so far.
     var failedAttempts: [UInt64: Int] = [:]
     /// Whether a state-changing operation holds the gate, and who waits for it.

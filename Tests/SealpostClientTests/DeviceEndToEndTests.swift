@@ -155,6 +155,37 @@ struct DeviceEndToEndTests {
     }
 }
 
+extension DeviceEndToEndTests {
+    /// Bob's client notes Alice's restored device in his vault in the transaction that moves his
+    /// pin of her list; he crashes before resending; after the restart his next operation resends
+    /// what no device of hers receipted, and the note is gone.
+    @Test(.timeLimit(.minutes(2))) func aSenderThatCrashesBeforeResendingResendsAfterRestarting() async throws {
+        let world = try await TwoUsers.start()
+        defer { withExtendedLifetime(world) {} }
+        let (folder, alice) = (world.folder, world.alice)
+        var bob = world.bob
+        let aliceAccount = await alice.client.address.accountID
+        try await alice.client.send(text: "before", to: "bob")
+        #expect(texts(try await bob.client.receivePending()) == ["before"])
+        let backup = try await alice.client.exportBackup(key: .recoveryKey(try await alice.client.recoveryKey()))
+        let recovery = try await alice.client.recoveryKey()
+        await alice.client.close()
+        try await bob.client.send(.text("in the gap"), to: aliceAccount)
+        let restored = try await SealpostClient.restore(
+            vault: try Vault.create(at: folder.appendingPathComponent("alice-new.vault").path, passphrase: "new", parameters: .fastTest),
+            backup: try SealpostClient.readBackup(backup, key: .recoveryKey(recovery)), removingOtherDevices: true)
+
+        try await bob.restart()
+        try await bob.client.addContact(named: "alice")
+        #expect(try bob.client.vault.pendingResends().map(\.added) == [[try DeviceID(2)]])
+        try await bob.restart()
+        _ = try await bob.client.receivePending()
+        #expect(texts(try await restored.receivePending()) == ["in the gap"])
+        #expect(try bob.client.vault.pendingResends().isEmpty)
+        for client in [restored, bob.client] { await client.close() }
+    }
+}
+
 /// The digits the existing device was shown, across tasks.
 actor SASBox {
     var value: String?

@@ -188,6 +188,17 @@ struct BackupTests {
         _ = try BackupFile.read(file, key: .passphrase(text: "cafe\u{301}"))
     }
 
+    /// A pending resend reads back, and its record is strict.
+    @Test func aPendingResendReadsBackStrictly() throws {
+        let pending = PendingResend(
+            accountID: account, accountKey: accountKey.publicKey, notedAt: now, former: [try DeviceID(1), try DeviceID(4)], added: [try DeviceID(5)])
+        let bytes = pending.serialized().withUnsafeBytes { Array($0) }
+        #expect(try PendingResend(serialized: SecretBytes(copying: bytes)) == pending)
+        #expect(throws: VaultError.self) { try PendingResend(serialized: SecretBytes(copying: bytes + [0])) }
+        #expect(throws: VaultError.self) { try PendingResend(serialized: SecretBytes(copying: Array(bytes.dropLast()))) }
+        #expect(throws: VaultError.self) { try PendingResend(serialized: SecretBytes(copying: [2] + bytes.dropFirst())) }
+    }
+
     @Test func aPassphraseBackupCannotDemandExcessiveCosts() throws {
         let passphrase = SecretBytes(copying: Array("pw".utf8))
         var file = try BackupFile.write(try makeArchive(messages: 0), key: .passphrase(passphrase), parameters: .fastTest)
