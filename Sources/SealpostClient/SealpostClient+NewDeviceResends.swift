@@ -32,6 +32,7 @@ extension SealpostClient {
         let existing = try tx.pendingResend(for: account)
         if let pending = pendingResend(merging: existing, account: account, accountKey: accountKey, previous: previous, current: current, now: now) {
             try tx.putPendingResend(pending)
+            pendingResendsMayExist = true
         }
     }
 
@@ -39,7 +40,11 @@ extension SealpostClient {
     /// a restart: the notes are in the vault). A device without an envelope key yet, and every
     /// added device after a failure, is tried again after later operations, for up to an hour.
     func resendToAddedDevices() async {
-        guard let pending = try? vault.pendingResends(), !pending.isEmpty else { return }
+        guard pendingResendsMayExist, let pending = try? vault.pendingResends() else { return }
+        guard !pending.isEmpty else {
+            pendingResendsMayExist = false
+            return
+        }
         for note in pending {
             let envelopes: [EnvelopeID]? = try? await serialized { () async throws(ClientError) in try await commitResends(note) }
             for envelopeID in envelopes ?? [] { try? await upload(envelopeID) }

@@ -52,6 +52,10 @@ public actor SealpostClient {
     /// Events found outside the receive loop (a key or device-list change seen while sending),
     /// until ``takeNotices()`` hands them out.
     var notices: [ClientEvent] = []
+    /// Whether the vault may hold pending resends (``resendToAddedDevices()``): true at start (a
+    /// note may survive a restart) and when one is written; false once none is found, so sends
+    /// and receives do not read the table for nothing.
+    var pendingResendsMayExist = true
     /// Seconds since the Unix epoch.
     let clock: @Sendable () -> UInt64
 
